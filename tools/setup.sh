@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install every build and test dependency of xsvm from Debian's packages.
+# Idempotent: packages already installed are not fetched again.
+set -euo pipefail
+
+packages=(
+	build-essential cmake pkg-config git
+	libelf-dev libcmocka-dev linux-libc-dev
+	liblzma-dev libzstd-dev zlib1g-dev
+	clang libclang-rt-14-dev
+	cpuid python3 util-linux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+	echo "setup: installing ${missing[*]}"
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+	echo "setup: all build and test dependencies present"
+fi

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `xsvm cpuid`: subcommand dispatch, help text and option parsing. The
+ * commands themselves live in cli_cpuid_{build,check,orders}.c.
+ */
+#include <getopt.h>
+#include <string.h>
+
+#include "cli_cpuid.h"
+#include "cli_util.h"
+
+enum {
+	OPT_HELP = 'h',
+	OPT_CPUID = 256,
+	OPT_XCR0,
+	OPT_XSS,
+	OPT_ORDER,
+	OPT_LINUX,
+	OPT_JSON,
+};
+
+struct cpuid_cmd {
+	const char *name;
+	int (*run)(const struct cpuid_opts *o);
+	bool positional;     /* takes [FILE|-] */
+	bool need_xcr0;
+	const struct option *opts;
+	const char *usage;
+};
+
+static const struct option build_opts[] = {
+	{ "cpuid", required_argument, NULL, OPT_CPUID },
+	{ "xcr0", required_argument, NULL, OPT_XCR0 },
+	{ "xss", required_argument, NULL, OPT_XSS },
+	{ "xsave-order", required_argument, NULL, OPT_ORDER },
+	{ "linux", required_argument, NULL, OPT_LINUX },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option check_opts[] = {
+	{ "xcr0", required_argument, NULL, OPT_XCR0 },
+	{ "xss", required_argument, NULL, OPT_XSS },
+	{ "linux", required_argument, NULL, OPT_LINUX },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct option orders_opts[] = {
+	{ "xcr0", required_argument, NULL, OPT_XCR0 },
+	{ "xss", required_argument, NULL, OPT_XSS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char build_usage[] =
+	"usage: xsvm cpuid build [--cpuid SOURCE] [--xcr0 MASK] [--xss MASK]\n"
+	"                        [--xsave-order ascending|hash:SEED] [--linux VER] [--json]\n"
+	"\n"
+	"Load a CPUID table, rewrite leaf 0xD with the ordered XSAVE builder and print\n"
+	"the result in the dump format (leaf=0x.. subleaf=0x.. eax=0x.. ...), preceded\n"
+	"by '#' lines saying how it was built. The output is valid input for\n"
+	"'xsvm cpuid check' and for --cpuid.\n"
+	"\n"
+	"  --cpuid SOURCE     host (KVM_GET_SUPPORTED_CPUID, the default), native (this\n"
+	"                     CPU's CPUID instruction) or a file: the dump format,\n"
+	"                     Debian's 'cpuid -r' output (CPU 0 is used) or the kernel's\n"
+	"                     'CPUID[0d, NN]:' dmesg lines; '-' reads stdin. Write\n"
+	"                     ./host or ./native for files of those names.\n"
+	"  --xcr0 MASK        XCR0 that 0xD.0 EBX and 0xD.1 EBX are sized for\n"
+	"                     (default: what the Linux model enters for the table)\n"
+	"  --xss MASK         IA32_XSS that 0xD.1 EBX is sized for (default: the model's)\n"
+	"  --xsave-order ORD  order in which 0xD.1 EBX is accumulated: 'ascending' (the\n"
+	"                     architectural definition, the default) or 'hash:SEED', a\n"
+	"                     deliberately defective seeded order that reproduces\n"
+	"                     OpenVMM #708, for demonstrations and regression tests\n"
+	"  --linux VER        kernel model for the default XCR0/XSS: 5.15, 6.1, 6.8\n"
+	"                     (default) or 7.1\n"
+	"  --json             print one JSON object instead of the table text\n"
+	"  -h, --help         this help\n"
+	"\n"
+	"MASK and SEED are decimal or 0x-hex 64-bit numbers. Exit status: 0 on\n"
+	"success, 2 on bad usage or bad input.\n";
+
+static const char check_usage[] =
+	"usage: xsvm cpuid check [FILE|-] [--xcr0 MASK] [--xss MASK]\n"
+	"                        [--linux 5.15|6.1|6.8|7.1] [--json]\n"
+	"\n"
+	"Run the Linux kernel's XSAVE initialisation model on a CPUID table and print\n"
+	"the lines the kernel would log, then a summary. FILE (default '-', stdin) is\n"
+	"in the dump format, Debian's 'cpuid -r' output or the kernel's 'CPUID[0d, NN]:'\n"
+	"dmesg lines.\n"
+	"\n"
+	"  --xcr0 MASK        check the table's EBX values as read with this XCR0\n"
+	"                     instead of the one the kernel would enter\n"
+	"  --xss MASK         likewise for IA32_XSS\n"
+	"  --linux VER        kernel version to model: 5.15, 6.1, 6.8 (default), 7.1\n"
+	"  --json             print one JSON object instead of the text\n"
+	"  -h, --help         this help\n"
+	"\n"
+	"Exit status: 0 the kernel would find the table consistent (or, when\n"
+	"CPUID.1:ECX.XSAVE is clear, would not use XSAVE and check nothing), 1 it\n"
+	"would complain (XSAVE consistency problem, XSAVE disabled), 2 bad usage or\n"
+	"bad input.\n";
+
+static const char orders_usage[] =
+	"usage: xsvm cpuid orders [FILE|-] --xcr0 MASK [--xss MASK] [--json]\n"
+	"\n"
+	"For the XSAVE components enabled in XCR0 | XSS, count how many of the\n"
+	"possible visiting orders give each compacted size (0xD.1 EBX), showing how\n"
+	"a size accumulated out of order (OpenVMM #708) can differ from the\n"
+	"architectural ascending-order size. Components are described by the 0xD\n"
+	"subleaves of FILE (default '-', stdin).\n"
+	"\n"
+	"  --xcr0 MASK        user components (required)\n"
+	"  --xss MASK         supervisor components (default 0)\n"
+	"  --json             print one JSON object instead of the text\n"
+	"  -h, --help         this help\n"
+	"\n"
+	"Exit status: 0 on success, 2 on bad usage or bad input.\n";
+
+static const struct cpuid_cmd cmds[] = {
+	{ "build", cli_cpuid_build, false, false, build_opts, build_usage },
+	{ "check", cli_cpuid_check, true, false, check_opts, check_usage },
+	{ "orders", cli_cpuid_orders, true, true, orders_opts, orders_usage },
+};
+
+#define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+void cli_cpuid_usage(FILE *f)
+{
+	fputs("usage: xsvm cpuid build  [--cpuid SOURCE] [--xcr0 MASK] [--xss MASK]\n"
+	      "                         [--xsave-order ascending|hash:SEED] [--linux VER] [--json]\n"
+	      "       xsvm cpuid check  [FILE|-] [--xcr0 MASK] [--xss MASK]\n"
+	      "                         [--linux 5.15|6.1|6.8|7.1] [--json]\n"
+	      "       xsvm cpuid orders [FILE|-] --xcr0 MASK [--xss MASK] [--json]\n"
+	      "\n"
+	      "  build   build a CPUID table with a deterministic leaf 0xD and print it\n"
+	      "  check   predict whether Linux accepts a table's XSAVE leaf (exit 0/1)\n"
+	      "  orders  count the compacted sizes that each component order gives\n"
+	      "\n"
+	      "'xsvm cpuid COMMAND --help' describes each command's options.\n",
+	      f);
+}
+
+static const struct cpuid_cmd *find_cmd(const char *name)
+{
+	for (unsigned int i = 0; i < NR_CMDS; i++)
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+	return NULL;
+}
+
+static int bad_option(const struct cpuid_cmd *c, char **argv, int ret)
+{
+	const char *arg = argv[optind - 1];
+
+	if (ret == ':')
+		return cli_fail("cpuid %s: option '%s' needs a value (see xsvm cpuid %s --help)",
+				c->name, arg, c->name);
+	if (optopt && optopt != OPT_HELP && arg[0] == '-' && arg[1] != '-')
+		return cli_fail("cpuid %s: unknown option '-%c' (see xsvm cpuid %s --help)",
+				c->name, optopt, c->name);
+	return cli_fail("cpuid %s: unknown option '%s' (see xsvm cpuid %s --help)",
+			c->name, arg, c->name);
+}
+
+/* Apply one recognised option; returns 0 or an exit status. */
+static int apply_option(int opt, const char *arg, struct cpuid_opts *o)
+{
+	struct xsvm_err err = { { 0 } };
+	int ret = 0;
+
+	switch (opt) {
+	case OPT_CPUID:
+		o->source = arg;
+		break;
+	case OPT_XCR0:
+		ret = cli_parse_u64("--xcr0", arg, &o->xcr0, &err);
+		o->have_xcr0 = true;
+		break;
+	case OPT_XSS:
+		ret = cli_parse_u64("--xss", arg, &o->xss, &err);
+		o->have_xss = true;
+		break;
+	case OPT_ORDER:
+		ret = xsave_order_parse(arg, &o->order, &err);
+		break;
+	case OPT_LINUX:
+		ret = linux_version_parse(arg, &o->linux_version, &err);
+		break;
+	case OPT_JSON:
+		o->json = true;
+		break;
+	}
+	return ret ? cli_fail_err(&err) : 0;
+}
+
+/* Returns -1 to run the command, else an exit status. */
+static int parse_opts(const struct cpuid_cmd *c, int argc, char **argv,
+		      struct cpuid_opts *o)
+{
+	int opt, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":h", c->opts, NULL)) != -1) {
+		if (opt == '?' || opt == ':')
+			return bad_option(c, argv, opt);
+		if (opt == OPT_HELP) {
+			fputs(c->usage, stdout);
+			return CLI_EXIT_OK;
+		}
+		ret = apply_option(opt, optarg, o);
+		if (ret)
+			return ret;
+	}
+	if (optind < argc && c->positional)
+		o->file = argv[optind++];
+	if (optind < argc)
+		return cli_fail("cpuid %s: unexpected argument '%s' (see xsvm cpuid %s --help)",
+				c->name, argv[optind], c->name);
+	if (c->need_xcr0 && !o->have_xcr0)
+		return cli_fail("cpuid %s: --xcr0 MASK is required (see xsvm cpuid %s --help)",
+				c->name, c->name);
+	return -1;
+}
+
+static void opts_init(struct cpuid_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->source = "host";
+	o->file = "-";
+	o->order.kind = XSAVE_ORDER_ASCENDING;
+	o->linux_version = LINUX_DEFAULT_VERSION;
+}
+
+int cli_cpuid_main(int argc, char **argv)
+{
+	const struct cpuid_cmd *c;
+	struct cpuid_opts o;
+	int ret;
+
+	if (argc < 2)
+		return cli_fail("cpuid: missing command: build, check or orders (see xsvm cpuid --help)");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		cli_cpuid_usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	c = find_cmd(argv[1]);
+	if (!c)
+		return cli_fail("cpuid: unknown command '%s' (see xsvm cpuid --help)",
+				argv[1]);
+	opts_init(&o);
+	ret = parse_opts(c, argc - 1, argv + 1, &o);
+	if (ret >= 0)
+		return ret;
+	return c->run(&o);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers for the command line: reading input files, parsing numbers given
+ * as options, and loading a table SOURCE (host, native or a file).
+ * Errors come back as a negative errno with a one-line reason that names
+ * the file or the option; the caller prints it.
+ */
+#ifndef XSVM_VMM_CLI_UTIL_H
+#define XSVM_VMM_CLI_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpuid/err.h"
+#include "cpuid/parse.h"
+#include "cpuid/table.h"
+
+/* Largest input file read into memory. */
+#define CLI_FILE_MAX (64u << 20)
+
+/* The name "-" reads standard input; messages call it this. */
+#define CLI_STDIN_NAME "<stdin>"
+
+/* The name used in messages for a path ("-" becomes CLI_STDIN_NAME). */
+const char *cli_input_name(const char *path);
+
+/*
+ * Read a whole file (or "-" = stdin) into a NUL-terminated buffer the caller
+ * frees. Refuses directories, empty files and files over CLI_FILE_MAX.
+ */
+int cli_read_file(const char *path, char **buf, size_t *len,
+		  struct xsvm_err *err);
+
+/*
+ * Parse a full-range u64 given in decimal or 0x-hex for option opt (named in
+ * messages, e.g. "--xcr0").
+ */
+int cli_parse_u64(const char *opt, const char *s, uint64_t *val,
+		  struct xsvm_err *err);
+
+enum cli_source_kind { CLI_SOURCE_HOST, CLI_SOURCE_NATIVE, CLI_SOURCE_FILE };
+
+struct cli_source {
+	enum cli_source_kind kind;
+	const char *name; /* "host", "native" or the file name */
+	struct cpuid_parse_info info; /* for files */
+};
+
+/*
+ * Load SOURCE into t: "host" (KVM_GET_SUPPORTED_CPUID), "native" (the CPUID
+ * instruction) or a file in any format cpuid_parse() knows ("-" = stdin).
+ * When a `cpuid -r` file's other CPUs differ from CPU 0, says so on stderr.
+ */
+int cli_load_source(const char *source, struct cpuid_table *t,
+		    struct cli_source *src, struct xsvm_err *err);
+
+/* Load a file (never host/native) into t. */
+int cli_load_file(const char *path, struct cpuid_table *t,
+		  struct cli_source *src, struct xsvm_err *err);
+
+/* Exit statuses of the cpuid subcommands (DESIGN.md). */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_PROBLEM 1 /* the Linux model would warn */
+#define CLI_EXIT_USAGE 2   /* bad usage or bad input */
+
+/* Print "xsvm: MESSAGE" on stderr; returns CLI_EXIT_USAGE. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "xsvm: " and err's message; returns CLI_EXIT_USAGE. */
+int cli_fail_err(const struct xsvm_err *err);
+
+#endif

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tables from this machine:
+ *
+ *  - host_cpuid_kvm(): what KVM can give a guest (KVM_GET_SUPPORTED_CPUID on
+ *    /dev/kvm), after asking for AMX guest permission so that the dynamic
+ *    TILEDATA component is listed where the host has it; the APIC ID fields
+ *    KVM copies from the calling CPU are cleared, so that the table is the
+ *    same whichever CPU the VMM runs on;
+ *  - host_cpuid_native(): what this CPU's CPUID instruction answers, every
+ *    leaf and subleaf enumerated the way Debian's `cpuid -r` does.
+ *
+ * Both initialise t first and return 0 or a negative errno with err set.
+ */
+#ifndef XSVM_VMM_HOST_CPUID_H
+#define XSVM_VMM_HOST_CPUID_H
+
+#include "cpuid/err.h"
+#include "cpuid/table.h"
+
+#define HOST_KVM_DEV "/dev/kvm"
+
+int host_cpuid_kvm(struct cpuid_table *t, struct xsvm_err *err);
+int host_cpuid_native(struct cpuid_table *t, struct xsvm_err *err);
+
+#endif

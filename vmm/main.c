@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+/*
+ * xsvm: a small KVM virtual machine monitor that gives a guest a
+ * deterministic CPUID table. This file dispatches the top-level commands.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli_cpuid.h"
+#include "cli_util.h"
+
+#ifndef XSVM_VERSION
+#define XSVM_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *f)
+{
+	fputs("usage: xsvm COMMAND [OPTIONS]\n"
+	      "\n"
+	      "xsvm builds deterministic CPUID tables (an ordered XSAVE leaf 0xD) and\n"
+	      "predicts whether the Linux kernel's XSAVE consistency check accepts them.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  cpuid build   build a table from host KVM, the native CPUID instruction or\n"
+	      "                a dump file, with leaf 0xD rewritten, and print it\n"
+	      "  cpuid check   run the Linux XSAVE model on a table: exit 0 consistent,\n"
+	      "                1 the kernel would warn, 2 bad input\n"
+	      "  cpuid orders  count the compacted sizes that each component order gives\n"
+	      "\n",
+	      f);
+	cli_cpuid_usage(f);
+	fputs("\n"
+	      "Options:\n"
+	      "  -h, --help     this help\n"
+	      "  --version      print the version\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_fail("missing command (see xsvm --help)");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("xsvm %s\n", XSVM_VERSION);
+		return CLI_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "cpuid"))
+		return cli_cpuid_main(argc - 1, argv + 1);
+	if (argv[1][0] == '-')
+		return cli_fail("unknown option '%s' (see xsvm --help)", argv[1]);
+	return cli_fail("unknown command '%s' (see xsvm --help)", argv[1]);
+}

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Applying a CPUID policy to a table: XFAM, leaf 0xD from XFAM, dropped
+ * leaves, fixed bits, dependent feature bits. Every change is recorded with
+ * the rule that made it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy.h"
+#include "xsave.h"
+
+void policy_init(struct policy *p, const char *name)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->user_mask = ~0ull;
+	p->supervisor_mask = ~0ull;
+	p->max_subleaf = XSAVE_MAX_COMPONENTS - 1;
+}
+
+int policy_builtin(const char *name, struct policy *p, struct xsvm_err *err)
+{
+	if (!strcmp(name, "none")) {
+		policy_init(p, "none");
+		return 0;
+	}
+	if (!strcmp(name, "tdx"))
+		return policy_parse("tdx", policy_tdx_text, policy_tdx_len, p,
+				    err);
+	return xsvm_err_set(err, ENOENT,
+			    "no built-in policy '%s' (built in: none, tdx)",
+			    name);
+}
+
+uint64_t policy_platform(const struct cpuid_table *t)
+{
+	uint64_t m = xsave_supported_user(t) | xsave_supported_supervisor(t);
+
+	for (unsigned int i = 2; i < XSAVE_MAX_COMPONENTS; i++)
+		if ((m & XFEATURE_BIT(i)) && !cpuid_table_find(t, XSAVE_LEAF, i))
+			m &= ~XFEATURE_BIT(i);
+	return m;
+}
+
+/* "avx, pkru" for a component mask (at most len bytes). */
+static void comp_names(uint64_t mask, char *buf, size_t len)
+{
+	size_t pos = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < XSAVE_MAX_COMPONENTS && pos < len; i++) {
+		const struct xsave_component_info *ci = xsave_component_info(i);
+		int n;
+
+		if (!(mask & XFEATURE_BIT(i)))
+			continue;
+		if (ci)
+			n = snprintf(buf + pos, len - pos, "%s%s",
+				     pos ? ", " : "", ci->short_name);
+		else
+			n = snprintf(buf + pos, len - pos, "%scomponent %u",
+				     pos ? ", " : "", i);
+		if (n < 0)
+			return;
+		pos += (size_t)n;
+	}
+}
+
+/* Components whose enumerating feature bit a fixed0 rule clears. */
+static uint64_t gated_off(const struct policy *p)
+{
+	uint64_t off = 0;
+
+	for (unsigned int i = 0; i < p->nr_rules; i++) {
+		const struct policy_rule *f = &p->rules[i];
+
+		if (f->kind != POLICY_FEATURE)
+			continue;
+		for (unsigned int j = 0; j < p->nr_rules; j++) {
+			const struct policy_rule *z = &p->rules[j];
+
+			if (z->kind == POLICY_FIXED0 && z->leaf == f->leaf &&
+			    z->subleaf == f->subleaf && z->reg == f->reg &&
+			    (z->bits & f->bits))
+				off |= f->comps;
+		}
+	}
+	return off;
+}
+
+static const struct policy_rule *gate_rule(const struct policy *p,
+					   uint64_t comps)
+{
+	for (unsigned int i = 0; i < p->nr_rules; i++)
+		if (p->rules[i].kind == POLICY_FEATURE &&
+		    (p->rules[i].comps & comps))
+			return &p->rules[i];
+	return NULL;
+}
+
+static int xfam_fail(struct xsvm_err *err, uint64_t xfam, const char *what,
+		     const char *rule, const char *where, unsigned int line)
+{
+	return xsvm_err_set(err, EINVAL, "XFAM 0x%llx: %s (%s, %s:%u)",
+			    (unsigned long long)xfam, what, rule, where, line);
+}
+
+int policy_xfam_check(const struct policy *p, uint64_t platform, uint64_t xfam,
+		      struct xsvm_err *err)
+{
+	uint64_t off = gated_off(p), bad;
+	char what[320], na[96], nb[96];
+
+	if (!p->uses_xfam)
+		return xsvm_err_set(err, EINVAL,
+				    "policy %s has no XFAM (no xfam-allowed line): --xfam does not apply",
+				    p->name);
+	if ((bad = p->xfam_required & ~xfam)) {
+		comp_names(bad, na, sizeof(na));
+		snprintf(what, sizeof(what),
+			 "required components 0x%llx (%s) are missing",
+			 (unsigned long long)bad, na);
+		return xfam_fail(err, xfam, what, "xfam-required", p->name,
+				 p->xfam_required_line);
+	}
+	if ((bad = xfam & ~p->xfam_allowed)) {
+		comp_names(bad, na, sizeof(na));
+		snprintf(what, sizeof(what),
+			 "components 0x%llx (%s) are outside the allowed mask 0x%llx",
+			 (unsigned long long)bad, na,
+			 (unsigned long long)p->xfam_allowed);
+		return xfam_fail(err, xfam, what, "xfam-allowed", p->name,
+				 p->xfam_allowed_line);
+	}
+	if ((bad = xfam & off)) {
+		const struct policy_rule *g = gate_rule(p, bad);
+
+		comp_names(bad, na, sizeof(na));
+		snprintf(what, sizeof(what),
+			 "components 0x%llx (%s) are not allowed: a fixed0 rule clears their feature bit",
+			 (unsigned long long)bad, na);
+		return xfam_fail(err, xfam, what, "feature", p->name,
+				 g ? g->line : 0);
+	}
+	if ((bad = xfam & ~platform)) {
+		comp_names(bad, na, sizeof(na));
+		snprintf(what, sizeof(what),
+			 "components 0x%llx (%s) are not supported by the source table (0xD.0/0xD.1: 0x%llx)",
+			 (unsigned long long)bad, na,
+			 (unsigned long long)platform);
+		return xfam_fail(err, xfam, what, "platform", p->name,
+				 p->xfam_allowed_line);
+	}
+	for (unsigned int i = 0; i < p->nr_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		if (r->kind == POLICY_XFAM_ALL_OR_NONE &&
+		    (xfam & r->comps) && (xfam & r->comps) != r->comps) {
+			comp_names(r->comps, na, sizeof(na));
+			comp_names(xfam & r->comps, nb, sizeof(nb));
+			snprintf(what, sizeof(what),
+				 "components 0x%llx (%s) must be all set or all clear; only 0x%llx (%s) is set",
+				 (unsigned long long)r->comps, na,
+				 (unsigned long long)(xfam & r->comps), nb);
+		} else if (r->kind == POLICY_XFAM_REQUIRES &&
+			   (xfam & r->comps) && (xfam & r->then) != r->then) {
+			comp_names(xfam & r->comps, na, sizeof(na));
+			comp_names(r->then, nb, sizeof(nb));
+			snprintf(what, sizeof(what),
+				 "components 0x%llx (%s) require 0x%llx (%s)",
+				 (unsigned long long)(xfam & r->comps), na,
+				 (unsigned long long)r->then, nb);
+		} else {
+			continue;
+		}
+		return xfam_fail(err, xfam, what, policy_rule_keyword(r->kind),
+				 p->name, r->line);
+	}
+	return 0;
+}
+
+/* Recording changes. */
+struct apply_ctx {
+	struct cpuid_table *t;
+	const struct policy *p;
+	struct policy_result *r;
+	struct xsvm_err *err;
+};
+
+static struct policy_change *new_change(struct apply_ctx *a,
+					enum policy_change_kind kind,
+					uint32_t leaf, uint32_t subleaf)
+{
+	struct policy_result *r = a->r;
+	struct policy_change *c;
+
+	if (r->nr_changes == POLICY_MAX_CHANGES)
+		return NULL;
+	c = &r->changes[r->nr_changes++];
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->leaf = leaf;
+	c->subleaf = subleaf;
+	return c;
+}
+
+static int overflow(struct apply_ctx *a)
+{
+	return xsvm_err_set(a->err, ENOSPC,
+			    "policy %s: more than %u changes to record",
+			    a->p->name, POLICY_MAX_CHANGES);
+}
+
+/* Set register reg of e to val, recording the change under rule. */
+static int change_reg(struct apply_ctx *a, struct cpuid_entry *e,
+		      enum cpuid_reg reg, uint32_t val, const char *rule)
+{
+	uint32_t old = cpuid_entry_reg(e, reg);
+	struct policy_change *c;
+
+	if (old == val)
+		return 0;
+	c = new_change(a, POLICY_CHANGE_BITS, e->leaf, e->subleaf);
+	if (!c)
+		return overflow(a);
+	c->reg = reg;
+	c->cleared = old & ~val;
+	c->set = val & ~old;
+	snprintf(c->rule, sizeof(c->rule), "%s", rule);
+	cpuid_entry_set_reg(e, reg, val);
+	return 0;
+}
+
+static void rule_text(const struct policy *p, const char *kw,
+		      unsigned int line, const char *extra, char *buf,
+		      size_t len)
+{
+	snprintf(buf, len, "%s (%s:%u)%s%s", kw, p->name, line,
+		 extra ? ": " : "", extra ? extra : "");
+}
+
+/* Remove one (leaf, subleaf) or, with all, every subleaf of leaf. */
+static int remove_entries(struct apply_ctx *a, uint32_t leaf, uint32_t subleaf,
+			  bool all, const char *rule)
+{
+	struct policy_change *c;
+	unsigned int n;
+
+	if (all)
+		n = cpuid_table_remove_leaf(a->t, leaf);
+	else
+		n = cpuid_table_remove(a->t, leaf, subleaf) ? 1 : 0;
+	if (!n)
+		return 0;
+	c = new_change(a, POLICY_CHANGE_REMOVED, leaf, all ? 0 : subleaf);
+	if (!c)
+		return overflow(a);
+	c->whole_leaf = all;
+	c->count = n;
+	snprintf(c->rule, sizeof(c->rule), "%s", rule);
+	return 0;
+}
+
+/* Default XFAM: allowed & platform, incomplete pairs dropped. */
+static int xfam_default(struct apply_ctx *a, uint64_t allowed)
+{
+	const struct policy *p = a->p;
+	uint64_t xfam = allowed & a->r->platform;
+	bool again = true;
+
+	while (again) {
+		again = false;
+		for (unsigned int i = 0; i < p->nr_rules; i++) {
+			const struct policy_rule *ru = &p->rules[i];
+			uint64_t drop = 0;
+			struct policy_change *c;
+			char names[96], extra[128];
+
+			if (ru->kind == POLICY_XFAM_ALL_OR_NONE &&
+			    (xfam & ru->comps) != ru->comps)
+				drop = xfam & ru->comps;
+			if (ru->kind == POLICY_XFAM_REQUIRES &&
+			    (xfam & ru->then) != ru->then)
+				drop = xfam & ru->comps;
+			if (!drop)
+				continue;
+			xfam &= ~drop;
+			again = true;
+			c = new_change(a, POLICY_CHANGE_XFAM, 0, 0);
+			if (!c)
+				return overflow(a);
+			c->cleared = drop;
+			comp_names(drop, names, sizeof(names));
+			snprintf(extra, sizeof(extra),
+				 "default XFAM drops %s", names);
+			rule_text(p, policy_rule_keyword(ru->kind), ru->line,
+				  extra, c->rule, sizeof(c->rule));
+		}
+	}
+	a->r->xfam = xfam;
+	return 0;
+}
+
+static int choose_kept(struct apply_ctx *a, const struct policy_params *pp)
+{
+	const struct policy *p = a->p;
+	struct policy_result *r = a->r;
+	int ret;
+
+	if (!p->uses_xfam) {
+		if (pp && pp->have_xfam)
+			return policy_xfam_check(p, r->platform, pp->xfam,
+						 a->err);
+		r->kept = (r->platform & xsave_supported_user(a->t) &
+			   p->user_mask) |
+			  (r->platform & xsave_supported_supervisor(a->t) &
+			   p->supervisor_mask);
+		return 0;
+	}
+	r->uses_xfam = true;
+	if (pp && pp->have_xfam) {
+		ret = policy_xfam_check(p, r->platform, pp->xfam, a->err);
+		if (ret)
+			return ret;
+		r->xfam = pp->xfam;
+	} else {
+		r->xfam_default = true;
+		ret = xfam_default(a, p->xfam_allowed & ~gated_off(p));
+		if (ret)
+			return ret;
+		/* the default must itself be valid, e.g. x87/SSE present */
+		ret = policy_xfam_check(p, r->platform, r->xfam, a->err);
+		if (ret)
+			return ret;
+	}
+	r->kept = r->xfam;
+	return 0;
+}
+
+/* Leaf 0xD from the kept components. */
+static int apply_xsave(struct apply_ctx *a)
+{
+	const struct policy *p = a->p;
+	struct policy_result *r = a->r;
+	struct cpuid_entry *e;
+	char rule[POLICY_RULE_LEN];
+	const char *src = p->uses_xfam ? "XFAM" : "kept components";
+	unsigned int i = 0;
+	int ret;
+
+	r->allow_xcr0 = r->kept & p->user_mask;
+	r->allow_xss = r->kept & p->supervisor_mask;
+
+	snprintf(rule, sizeof(rule), "xsave-user-mask & %s", src);
+	e = cpuid_table_find_mut(a->t, XSAVE_LEAF, 0);
+	ret = change_reg(a, e, CPUID_EAX, e->eax & (uint32_t)r->allow_xcr0, rule);
+	if (!ret)
+		ret = change_reg(a, e, CPUID_EDX,
+				 e->edx & (uint32_t)(r->allow_xcr0 >> 32), rule);
+	e = cpuid_table_find_mut(a->t, XSAVE_LEAF, 1);
+	snprintf(rule, sizeof(rule), "xsave-supervisor-mask & %s", src);
+	if (!ret && e)
+		ret = change_reg(a, e, CPUID_ECX,
+				 e->ecx & (uint32_t)r->allow_xss, rule);
+	if (!ret && e)
+		ret = change_reg(a, e, CPUID_EDX,
+				 e->edx & (uint32_t)(r->allow_xss >> 32), rule);
+	if (ret)
+		return ret;
+
+	while (i < a->t->nr) {
+		const struct cpuid_entry *s = &a->t->e[i];
+		uint32_t sub = s->subleaf;
+		bool over = sub > p->max_subleaf;
+
+		if (s->leaf != XSAVE_LEAF || sub < 2 ||
+		    (!over && sub < XSAVE_MAX_COMPONENTS &&
+		     ((r->allow_xcr0 | r->allow_xss) & XFEATURE_BIT(sub)))) {
+			i++;
+			continue;
+		}
+		if (over)
+			snprintf(rule, sizeof(rule), "xsave-max-subleaf 0x%x",
+				 p->max_subleaf);
+		else
+			snprintf(rule, sizeof(rule), "component %u not in %s",
+				 sub, src);
+		ret = remove_entries(a, XSAVE_LEAF, sub, false, rule);
+		if (ret)
+			return ret;
+	}
+
+	e = cpuid_table_find_mut(a->t, XSAVE_LEAF, 1);
+	if (p->xfd_needs_component && e && (e->eax & XSAVE_1_EAX_XFD)) {
+		bool any = false;
+
+		for (unsigned int c = 2; c < XSAVE_MAX_COMPONENTS; c++) {
+			struct xsave_comp comp;
+
+			if (!((r->allow_xcr0 | r->allow_xss) & XFEATURE_BIT(c)))
+				continue;
+			xsave_comp_read(a->t, c, &comp);
+			any |= comp.xfd;
+		}
+		if (!any)
+			return change_reg(a, e, CPUID_EAX,
+					  e->eax & ~XSAVE_1_EAX_XFD,
+					  "xsave-xfd-needs-component: no XFD-capable component kept");
+	}
+	return 0;
+}
+
+static int apply_leaf_rules(struct apply_ctx *a)
+{
+	const struct policy *p = a->p;
+	char rule[POLICY_RULE_LEN], names[64], extra[96];
+
+	for (unsigned int i = 0; i < p->nr_rules; i++) {
+		const struct policy_rule *ru = &p->rules[i];
+		int ret;
+
+		if (ru->kind == POLICY_DROP_LEAF) {
+			rule_text(p, "drop-leaf", ru->line, NULL, rule,
+				  sizeof(rule));
+		} else if (ru->kind == POLICY_DEPENDS_LEAF &&
+			   (a->r->kept & ru->comps) != ru->comps) {
+			comp_names(ru->comps & ~a->r->kept, names,
+				   sizeof(names));
+			snprintf(extra, sizeof(extra), "%s not kept", names);
+			rule_text(p, "depends-leaf", ru->line, extra, rule,
+				  sizeof(rule));
+		} else {
+			continue;
+		}
+		ret = remove_entries(a, ru->leaf, 0, true, rule);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int apply_bit_rules(struct apply_ctx *a, bool fixed)
+{
+	const struct policy *p = a->p;
+	char rule[POLICY_RULE_LEN], names[64], extra[96];
+
+	for (unsigned int i = 0; i < p->nr_rules; i++) {
+		const struct policy_rule *ru = &p->rules[i];
+		struct cpuid_entry *e;
+		uint32_t old, val;
+		int ret;
+
+		if (fixed && ru->kind != POLICY_FIXED0 &&
+		    ru->kind != POLICY_FIXED1)
+			continue;
+		if (!fixed && (ru->kind != POLICY_DEPENDS ||
+			       (a->r->kept & ru->comps) == ru->comps))
+			continue;
+		e = cpuid_table_find_mut(a->t, ru->leaf, ru->subleaf);
+		if (!e || e->leaf != ru->leaf || e->subleaf != ru->subleaf)
+			continue;
+		old = cpuid_entry_reg(e, ru->reg);
+		val = ru->kind == POLICY_FIXED1 ? old | ru->bits :
+						  old & ~ru->bits;
+		if (fixed) {
+			rule_text(p, policy_rule_keyword(ru->kind), ru->line,
+				  NULL, rule, sizeof(rule));
+		} else {
+			comp_names(ru->comps & ~a->r->kept, names,
+				   sizeof(names));
+			snprintf(extra, sizeof(extra), "%s not kept", names);
+			rule_text(p, "depends", ru->line, extra, rule,
+				  sizeof(rule));
+		}
+		ret = change_reg(a, e, ru->reg, val, rule);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int policy_apply(struct cpuid_table *t, const struct policy *p,
+		 const struct policy_params *pp, struct policy_result *r,
+		 struct xsvm_err *err)
+{
+	struct apply_ctx a = { .t = t, .p = p, .r = r, .err = err };
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if (!cpuid_table_find(t, XSAVE_LEAF, 0))
+		return xsvm_err_set(err, ENOENT,
+				    "the table has no leaf 0xD subleaf 0: policy %s cannot derive leaf 0xD",
+				    p->name);
+	r->platform = policy_platform(t);
+	ret = choose_kept(&a, pp);
+	if (!ret)
+		ret = apply_xsave(&a);
+	if (!ret)
+		ret = apply_leaf_rules(&a);
+	if (!ret)
+		ret = apply_bit_rules(&a, true);
+	if (!ret)
+		ret = apply_bit_rules(&a, false);
+	return ret;
+}

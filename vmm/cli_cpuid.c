@@ -17,6 +17,8 @@ enum {
 	OPT_ORDER,
 	OPT_LINUX,
 	OPT_JSON,
+	OPT_POLICY,
+	OPT_XFAM,
 };
 
 struct cpuid_cmd {
@@ -30,6 +32,8 @@ struct cpuid_cmd {
 
 static const struct option build_opts[] = {
 	{ "cpuid", required_argument, NULL, OPT_CPUID },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "xfam", required_argument, NULL, OPT_XFAM },
 	{ "xcr0", required_argument, NULL, OPT_XCR0 },
 	{ "xss", required_argument, NULL, OPT_XSS },
 	{ "xsave-order", required_argument, NULL, OPT_ORDER },
@@ -57,19 +61,28 @@ static const struct option orders_opts[] = {
 };
 
 static const char build_usage[] =
-	"usage: xsvm cpuid build [--cpuid SOURCE] [--xcr0 MASK] [--xss MASK]\n"
+	"usage: xsvm cpuid build [--cpuid SOURCE] [--policy NAME|FILE] [--xfam MASK]\n"
+	"                        [--xcr0 MASK] [--xss MASK]\n"
 	"                        [--xsave-order ascending|hash:SEED] [--linux VER] [--json]\n"
 	"\n"
-	"Load a CPUID table, rewrite leaf 0xD with the ordered XSAVE builder and print\n"
-	"the result in the dump format (leaf=0x.. subleaf=0x.. eax=0x.. ...), preceded\n"
-	"by '#' lines saying how it was built. The output is valid input for\n"
-	"'xsvm cpuid check' and for --cpuid.\n"
+	"Load a CPUID table, apply a policy, rewrite leaf 0xD with the ordered XSAVE\n"
+	"builder and print the result in the dump format (leaf=0x.. subleaf=0x..\n"
+	"eax=0x.. ...), preceded by '#' lines saying how it was built and every change\n"
+	"the policy made. The output is valid input for 'xsvm cpuid check' and for\n"
+	"--cpuid.\n"
 	"\n"
 	"  --cpuid SOURCE     host (KVM_GET_SUPPORTED_CPUID, the default), native (this\n"
 	"                     CPU's CPUID instruction) or a file: the dump format,\n"
 	"                     Debian's 'cpuid -r' output (CPU 0 is used) or the kernel's\n"
 	"                     'CPUID[0d, NN]:' dmesg lines; '-' reads stdin. Write\n"
 	"                     ./host or ./native for files of those names.\n"
+	"  --policy POLICY    none (the default: only the builder runs), tdx (the TDX\n"
+	"                     module 1.5 rules: XFAM, leaf 0xD from XFAM, fixed bits,\n"
+	"                     dependent features) or a policy file in the format of\n"
+	"                     cpuid/policies/tdx.policy (./tdx for a file named tdx)\n"
+	"  --xfam MASK        the TD's XFAM for a policy that has one (tdx); validated\n"
+	"                     like the TDX module does. Default: the allowed mask &\n"
+	"                     what the source supports, incomplete pairs dropped\n"
 	"  --xcr0 MASK        XCR0 that 0xD.0 EBX and 0xD.1 EBX are sized for\n"
 	"                     (default: what the Linux model enters for the table)\n"
 	"  --xss MASK         IA32_XSS that 0xD.1 EBX is sized for (default: the model's)\n"
@@ -132,7 +145,8 @@ static const struct cpuid_cmd cmds[] = {
 
 void cli_cpuid_usage(FILE *f)
 {
-	fputs("usage: xsvm cpuid build  [--cpuid SOURCE] [--xcr0 MASK] [--xss MASK]\n"
+	fputs("usage: xsvm cpuid build  [--cpuid SOURCE] [--policy NAME|FILE] [--xfam MASK]\n"
+	      "                         [--xcr0 MASK] [--xss MASK]\n"
 	      "                         [--xsave-order ascending|hash:SEED] [--linux VER] [--json]\n"
 	      "       xsvm cpuid check  [FILE|-] [--xcr0 MASK] [--xss MASK]\n"
 	      "                         [--linux 5.15|6.1|6.8|7.1] [--json]\n"
@@ -195,6 +209,13 @@ static int apply_option(int opt, const char *arg, struct cpuid_opts *o)
 	case OPT_JSON:
 		o->json = true;
 		break;
+	case OPT_POLICY:
+		o->policy = arg;
+		break;
+	case OPT_XFAM:
+		ret = cli_parse_u64("--xfam", arg, &o->xfam, &err);
+		o->have_xfam = true;
+		break;
 	}
 	return ret ? cli_fail_err(&err) : 0;
 }
@@ -233,6 +254,7 @@ static void opts_init(struct cpuid_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->source = "host";
+	o->policy = "none";
 	o->file = "-";
 	o->order.kind = XSAVE_ORDER_ASCENDING;
 	o->linux_version = LINUX_DEFAULT_VERSION;

@@ -21,6 +21,9 @@ void cli_cpuid_usage(FILE *f);
 struct cpuid_opts {
 	const char *source; /* build: --cpuid */
 	const char *file;   /* check, orders: FILE or "-" */
+	const char *policy; /* build: --policy, "none" by default */
+	bool have_xfam;
+	uint64_t xfam;
 	bool have_xcr0, have_xss;
 	uint64_t xcr0, xss;
 	struct xsave_order order;

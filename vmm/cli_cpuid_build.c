@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "cli_cpuid.h"
+#include "cli_policy.h"
 #include "cli_util.h"
 #include "cpuid/builder.h"
 #include "cpuid/parse.h"
@@ -15,6 +16,8 @@ struct build_run {
 	const struct cpuid_opts *o;
 	struct cli_source src;
 	struct cpuid_table *t;
+	struct policy *pol;
+	struct policy_result *pr;
 	struct xsave_build_params p;
 	struct xsave_build_result r;
 	char order[64];
@@ -65,6 +68,7 @@ static void print_header(const struct build_run *b)
 
 	printf("# xsvm cpuid build\n");
 	printf("# source: %s (%s)\n", b->src.name, source_desc(&b->src));
+	cli_policy_print(stdout, b->pol, b->pr);
 	print_state(b, "xcr0", r->xcr0, b->p.have_xcr0);
 	print_state(b, "xss", r->xss, b->p.have_xss);
 	printf("# supported: xcr0 0x%llx, xss 0x%llx; %u subleaves removed\n",
@@ -122,6 +126,7 @@ static int print_json(const struct build_run *b)
 	json_begin_object(&w, NULL);
 	json_string(&w, "source", b->src.name);
 	json_string(&w, "source_kind", source_desc(&b->src));
+	cli_policy_json(&w, b->pol, b->pr);
 	json_string(&w, "order", b->order);
 	json_bool(&w, "defective_order", defective(b));
 	json_string(&w, "linux", linux_version_name(b->p.linux_version));
@@ -155,6 +160,8 @@ static void params_from_opts(struct build_run *b)
 	b->p.xss = o->xss;
 	b->p.linux_version = o->linux_version;
 	b->p.order = o->order;
+	b->p.allow_xcr0 = b->pr->allow_xcr0;
+	b->p.allow_xss = b->pr->allow_xss;
 	xsave_order_format(&b->p.order, b->order, sizeof(b->order));
 }
 
@@ -163,9 +170,20 @@ static int build(struct build_run *b)
 	struct xsvm_err err = { { 0 } };
 	int ret;
 
+	struct policy_params pp = { .have_xfam = b->o->have_xfam,
+				    .xfam = b->o->xfam };
+
+	ret = cli_policy_load(b->o->policy, b->pol, &err);
+	if (ret)
+		return cli_fail_err(&err);
 	ret = cli_load_source(b->o->source, b->t, &b->src, &err);
 	if (ret)
 		return cli_fail_err(&err);
+	ret = policy_apply(b->t, b->pol, &pp, b->pr, &err);
+	if (ret) {
+		xsvm_err_prefix(&err, b->src.name);
+		return cli_fail_err(&err);
+	}
 	params_from_opts(b);
 	ret = xsave_build(b->t, &b->p, &b->r, &err);
 	if (ret) {
@@ -182,9 +200,14 @@ int cli_cpuid_build(const struct cpuid_opts *o)
 	int ret;
 
 	b.t = calloc(1, sizeof(*b.t));
-	if (!b.t)
-		return cli_fail("out of memory");
-	ret = build(&b);
+	b.pol = calloc(1, sizeof(*b.pol));
+	b.pr = calloc(1, sizeof(*b.pr));
+	if (b.t && b.pol && b.pr)
+		ret = build(&b);
+	else
+		ret = cli_fail("out of memory");
 	free(b.t);
+	free(b.pol);
+	free(b.pr);
 	return ret;
 }

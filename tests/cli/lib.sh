@@ -1,0 +1,92 @@
+# Shared helpers of the CLI integration tests: run a command, assert its
+# exit status, output lines and messages exactly. Source it; the caller
+# prints the totals with `finish`.
+
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() {
+	pass=$((pass + 1))
+	echo "ok   $1"
+}
+
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL $1"
+	shift
+	for line in "$@"; do
+		printf '     %s\n' "$line"
+	done
+}
+
+# run [<FILE] CMD...: runs CMD with stdin from FILE (default /dev/null);
+# sets $out, $err and $rc.
+run() {
+	local in=/dev/null
+
+	if [ "${1:0:1}" = "<" ]; then
+		in=${1:1}
+		shift
+	fi
+	out=$("$@" <"$in" 2>"$tmp/stderr")
+	rc=$?
+	err=$(cat "$tmp/stderr")
+}
+
+expect_rc() { # NAME WANT
+	if [ "$rc" -eq "$2" ]; then
+		ok "$1: exit $2"
+	else
+		bad "$1: exit $rc, want $2" "stderr: $err"
+	fi
+}
+
+expect_line() { # NAME LINE: LINE is one whole line of $out
+	if grep -Fxq -- "$2" <<<"$out"; then
+		ok "$1: '$2'"
+	else
+		bad "$1: no line '$2'" "stdout tail: $(tail -n 3 <<<"$out")"
+	fi
+}
+
+expect_no_line() { # NAME LINE
+	if grep -Fxq -- "$2" <<<"$out"; then
+		bad "$1: unexpected line '$2'"
+	else
+		ok "$1: no '$2'"
+	fi
+}
+
+expect_contains() { # NAME TEXT: TEXT occurs in $out
+	if grep -Fq -- "$2" <<<"$out"; then
+		ok "$1: contains '$2'"
+	else
+		bad "$1: does not contain '$2'"
+	fi
+}
+
+expect_err() { # NAME MESSAGE: stderr is exactly this one line
+	if [ "$err" = "$2" ]; then
+		ok "$1: stderr '$2'"
+	else
+		bad "$1: stderr differs" "want: $2" "got:  $err"
+	fi
+}
+
+# Bad input: exit 2, nothing on stdout, exactly one line on stderr.
+expect_usage_error() { # NAME MESSAGE
+	expect_rc "$1" 2
+	expect_err "$1" "$2"
+	if [ -z "$out" ]; then
+		ok "$1: no stdout"
+	else
+		bad "$1: stdout not empty" "$(head -n 2 <<<"$out")"
+	fi
+}
+
+finish() {
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+}

@@ -338,28 +338,48 @@ static int choose_kept(struct apply_ctx *a, const struct policy_params *pp)
 	return 0;
 }
 
+/*
+ * The rule text for a leaf 0xD change made by directive kw at line (0: the
+ * directive is absent and its default applies).
+ */
+static void xsave_rule(const struct policy *p, const char *kw,
+		       unsigned int line, const char *extra, char *buf,
+		       size_t len)
+{
+	if (line)
+		rule_text(p, kw, line, extra, buf, len);
+	else
+		snprintf(buf, len, "%s (default)%s%s", kw, extra ? ": " : "",
+			 extra ? extra : "");
+}
+
 /* Leaf 0xD from the kept components. */
 static int apply_xsave(struct apply_ctx *a)
 {
 	const struct policy *p = a->p;
 	struct policy_result *r = a->r;
 	struct cpuid_entry *e;
-	char rule[POLICY_RULE_LEN];
-	const char *src = p->uses_xfam ? "XFAM" : "kept components";
+	char rule[POLICY_RULE_LEN], extra[160], names[64];
+	const char *src = p->uses_xfam ? "XFAM" : "the kept components";
+	uint64_t allow;
 	unsigned int i = 0;
 	int ret;
 
 	r->allow_xcr0 = r->kept & p->user_mask;
 	r->allow_xss = r->kept & p->supervisor_mask;
+	allow = r->allow_xcr0 | r->allow_xss;
 
-	snprintf(rule, sizeof(rule), "xsave-user-mask & %s", src);
+	snprintf(extra, sizeof(extra), "masked with %s", src);
+	xsave_rule(p, "xsave-user-mask", p->user_mask_line, extra, rule,
+		   sizeof(rule));
 	e = cpuid_table_find_mut(a->t, XSAVE_LEAF, 0);
 	ret = change_reg(a, e, CPUID_EAX, e->eax & (uint32_t)r->allow_xcr0, rule);
 	if (!ret)
 		ret = change_reg(a, e, CPUID_EDX,
 				 e->edx & (uint32_t)(r->allow_xcr0 >> 32), rule);
 	e = cpuid_table_find_mut(a->t, XSAVE_LEAF, 1);
-	snprintf(rule, sizeof(rule), "xsave-supervisor-mask & %s", src);
+	xsave_rule(p, "xsave-supervisor-mask", p->supervisor_mask_line, extra,
+		   rule, sizeof(rule));
 	if (!ret && e)
 		ret = change_reg(a, e, CPUID_ECX,
 				 e->ecx & (uint32_t)r->allow_xss, rule);
@@ -373,19 +393,30 @@ static int apply_xsave(struct apply_ctx *a)
 		const struct cpuid_entry *s = &a->t->e[i];
 		uint32_t sub = s->subleaf;
 		bool over = sub > p->max_subleaf;
+		bool sup;
 
 		if (s->leaf != XSAVE_LEAF || sub < 2 ||
 		    (!over && sub < XSAVE_MAX_COMPONENTS &&
-		     ((r->allow_xcr0 | r->allow_xss) & XFEATURE_BIT(sub)))) {
+		     (allow & XFEATURE_BIT(sub)))) {
 			i++;
 			continue;
 		}
-		if (over)
-			snprintf(rule, sizeof(rule), "xsave-max-subleaf 0x%x",
+		if (over) {
+			snprintf(extra, sizeof(extra), "subleaf above 0x%x",
 				 p->max_subleaf);
-		else
-			snprintf(rule, sizeof(rule), "component %u not in %s",
-				 sub, src);
+			xsave_rule(p, "xsave-max-subleaf", p->max_subleaf_line,
+				   extra, rule, sizeof(rule));
+		} else {
+			sup = s->ecx & XSAVE_ECX_SUPERVISOR;
+			comp_names(XFEATURE_BIT(sub), names, sizeof(names));
+			snprintf(extra, sizeof(extra),
+				 "component %u (%s) not in %s", sub, names, src);
+			xsave_rule(p, sup ? "xsave-supervisor-mask" :
+					    "xsave-user-mask",
+				   sup ? p->supervisor_mask_line :
+					 p->user_mask_line,
+				   extra, rule, sizeof(rule));
+		}
 		ret = remove_entries(a, XSAVE_LEAF, sub, false, rule);
 		if (ret)
 			return ret;
@@ -398,15 +429,16 @@ static int apply_xsave(struct apply_ctx *a)
 		for (unsigned int c = 2; c < XSAVE_MAX_COMPONENTS; c++) {
 			struct xsave_comp comp;
 
-			if (!((r->allow_xcr0 | r->allow_xss) & XFEATURE_BIT(c)))
+			if (!(allow & XFEATURE_BIT(c)))
 				continue;
 			xsave_comp_read(a->t, c, &comp);
 			any |= comp.xfd;
 		}
+		rule_text(p, "xsave-xfd-needs-component", p->xfd_line,
+			  "no XFD-capable component kept", rule, sizeof(rule));
 		if (!any)
 			return change_reg(a, e, CPUID_EAX,
-					  e->eax & ~XSAVE_1_EAX_XFD,
-					  "xsave-xfd-needs-component: no XFD-capable component kept");
+					  e->eax & ~XSAVE_1_EAX_XFD, rule);
 	}
 	return 0;
 }

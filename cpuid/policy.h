@@ -50,7 +50,7 @@
 #define POLICY_MAX_RULES 256
 #define POLICY_NAME_LEN 32
 #define POLICY_MAX_CHANGES (POLICY_MAX_RULES + 64)
-#define POLICY_RULE_LEN 224
+#define POLICY_RULE_LEN 256
 
 enum policy_rule_kind {
 	POLICY_XFAM_ALL_OR_NONE,
@@ -79,6 +79,9 @@ struct policy {
 	bool uses_xfam;
 	uint64_t xfam_allowed, xfam_required;
 	unsigned int xfam_allowed_line, xfam_required_line;
+	/* Lines of the xsave-* directives, 0 when absent (defaults). */
+	unsigned int user_mask_line, supervisor_mask_line;
+	unsigned int max_subleaf_line, xfd_line;
 	uint64_t user_mask, supervisor_mask; /* default: all */
 	uint32_t max_subleaf;		     /* default: 63 */
 	bool xfd_needs_component;

@@ -290,14 +290,18 @@ static int directive(struct line_ctx *c, struct policy *p)
 		p->xfam_required_line = c->line;
 		return number(c, 1, UINT64_MAX, &p->xfam_required);
 	case D_USER_MASK:
+		p->user_mask_line = c->line;
 		return number(c, 1, UINT64_MAX, &p->user_mask);
 	case D_SUPERVISOR_MASK:
+		p->supervisor_mask_line = c->line;
 		return number(c, 1, UINT64_MAX, &p->supervisor_mask);
 	case D_MAX_SUBLEAF:
+		p->max_subleaf_line = c->line;
 		ret = number(c, 1, 63, &v);
 		p->max_subleaf = (uint32_t)v;
 		return ret;
 	case D_XFD:
+		p->xfd_line = c->line;
 		p->xfd_needs_component = true;
 		return 0;
 	case D_RULE:

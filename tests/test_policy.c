@@ -1,0 +1,1509 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests of the CPUID policy (cpuid/policy.c, cpuid/policy_parse.c): the
+ * built-in tdx policy against FACTS.md section 5, the whole pipeline
+ * policy -> XSAVE builder -> Linux model over every dump and XFAM, and the
+ * policy text format.
+ *
+ * Expected figures come from the dump files and FACTS.md; the oracle
+ * helpers below restate FACTS.md arithmetic and call no code under test.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cpuid/builder.h"
+#include "cpuid/linux.h"
+#include "cpuid/policy.h"
+#include "cpuid/xsave.h"
+#include "test_util.h"
+
+#define TDX_POLICY_FILE XSVM_POLICY_DIR "/tdx.policy"
+
+/* FACTS.md section 5. */
+#define TDX_ALLOWED 0x6dbe7ull
+#define TDX_USER 0x602e7ull
+#define TDX_SUPERVISOR 0xd900ull
+#define TDX_MAX_SUBLEAF 0x12u
+
+static struct cpuid_table t, src, built;
+static struct policy pol, pol2;
+static struct policy_result res, res2;
+static struct linux_result lr;
+
+/* cpuid/policies/tdx.policy as read from disk. */
+static char tdx_file[16384];
+static size_t tdx_file_len;
+
+static void read_tdx_file(void)
+{
+	char *text = test_read_file(TDX_POLICY_FILE, &tdx_file_len);
+	bool fits = tdx_file_len < sizeof(tdx_file);
+
+	if (fits)
+		memcpy(tdx_file, text, tdx_file_len + 1);
+	free(text);
+	assert_true(fits);
+}
+
+static void load_policy(const char *name, struct policy *p)
+{
+	struct xsvm_err err = { { 0 } };
+
+	if (policy_builtin(name, p, &err))
+		fail_msg("%s: %s", name, err.msg);
+}
+
+static void parse_ok(const char *name, const char *text, struct policy *p)
+{
+	struct xsvm_err err = { { 0 } };
+
+	if (policy_parse(name, text, strlen(text), p, &err))
+		fail_msg("%s: %s", name, err.msg);
+}
+
+static void apply_ok(struct cpuid_table *tb, const struct policy *p,
+		     bool have_xfam, uint64_t xfam, struct policy_result *r)
+{
+	struct policy_params pp = { .have_xfam = have_xfam, .xfam = xfam };
+	struct xsvm_err err = { { 0 } };
+
+	if (policy_apply(tb, p, &pp, r, &err))
+		fail_msg("policy %s, xfam 0x%llx: %s", p->name,
+			 (unsigned long long)xfam, err.msg);
+}
+
+/* Build leaf 0xD with the masks of r for Linux v, as the CLI does. */
+static void build_ok(struct cpuid_table *tb, const struct policy_result *r,
+		     enum linux_version v, struct xsave_build_result *br)
+{
+	struct xsave_build_params bp;
+	struct xsvm_err err = { { 0 } };
+
+	xsave_build_params_init(&bp);
+	bp.allow_xcr0 = r->allow_xcr0;
+	bp.allow_xss = r->allow_xss;
+	bp.linux_version = v;
+	if (xsave_build(tb, &bp, br, &err))
+		fail_msg("xsave_build: %s", err.msg);
+}
+
+static void check_ok(const struct cpuid_table *tb, enum linux_version v)
+{
+	struct xsvm_err err = { { 0 } };
+
+	if (linux_check(tb, v, NULL, &lr, &err))
+		fail_msg("linux_check: %s", err.msg);
+}
+
+static void assert_tables_equal(const struct cpuid_table *a,
+				const struct cpuid_table *b)
+{
+	assert_int_equal(a->nr, b->nr);
+	assert_memory_equal(a->e, b->e, a->nr * sizeof(a->e[0]));
+	assert_int_equal(cpuid_table_hash(a), cpuid_table_hash(b));
+}
+
+static void assert_bits(const struct policy_change *c, uint32_t leaf,
+			uint32_t subleaf, enum cpuid_reg reg, uint64_t cleared,
+			uint64_t set, const char *rule)
+{
+	assert_int_equal(c->kind, POLICY_CHANGE_BITS);
+	assert_int_equal(c->leaf, leaf);
+	assert_int_equal(c->subleaf, subleaf);
+	assert_int_equal(c->reg, reg);
+	assert_int_equal(c->cleared, cleared);
+	assert_int_equal(c->set, set);
+	if (rule)
+		assert_string_equal(c->rule, rule);
+}
+
+static void assert_removed(const struct policy_change *c, uint32_t leaf,
+			   uint32_t subleaf, bool whole, unsigned int count,
+			   const char *rule)
+{
+	assert_int_equal(c->kind, POLICY_CHANGE_REMOVED);
+	assert_int_equal(c->leaf, leaf);
+	assert_int_equal(c->subleaf, subleaf);
+	assert_int_equal(c->whole_leaf, whole);
+	assert_int_equal(c->count, count);
+	if (rule)
+		assert_string_equal(c->rule, rule);
+}
+
+static void assert_changes_equal(const struct policy_result *a,
+				 const struct policy_result *b)
+{
+	assert_int_equal(a->nr_changes, b->nr_changes);
+	for (unsigned int i = 0; i < a->nr_changes; i++) {
+		const struct policy_change *x = &a->changes[i];
+		const struct policy_change *y = &b->changes[i];
+
+		assert_int_equal(x->kind, y->kind);
+		assert_int_equal(x->leaf, y->leaf);
+		assert_int_equal(x->subleaf, y->subleaf);
+		assert_int_equal(x->reg, y->reg);
+		assert_int_equal(x->cleared, y->cleared);
+		assert_int_equal(x->set, y->set);
+		assert_int_equal(x->whole_leaf, y->whole_leaf);
+		assert_int_equal(x->count, y->count);
+		assert_string_equal(x->rule, y->rule);
+	}
+}
+
+static unsigned int count_kind(const struct policy_result *r,
+			       enum policy_change_kind k)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < r->nr_changes; i++)
+		n += r->changes[i].kind == k;
+	return n;
+}
+
+/*
+ * Oracles (FACTS.md section 2): the compacted size walks the enabled
+ * components in ascending order, aligning where 0xD.i ECX bit 1 says; the
+ * standard size is the largest offset + size of the user components.
+ */
+static uint32_t oracle_compacted(const struct cpuid_table *tb, uint64_t mask)
+{
+	uint32_t size = 576;
+
+	for (unsigned int i = 2; i < 64; i++) {
+		const struct cpuid_entry *e;
+
+		if (!(mask & (1ull << i)))
+			continue;
+		e = cpuid_table_find(tb, 0xd, i);
+		assert_non_null(e);
+		if (e->ecx & 2)
+			size = (size + 63) & ~63u;
+		size += e->eax;
+	}
+	return size;
+}
+
+static uint32_t oracle_standard(const struct cpuid_table *tb, uint64_t mask)
+{
+	uint32_t size = 576;
+
+	for (unsigned int i = 2; i < 64; i++) {
+		const struct cpuid_entry *e;
+
+		if (!(mask & (1ull << i)))
+			continue;
+		e = cpuid_table_find(tb, 0xd, i);
+		assert_non_null(e);
+		if (e->ebx + e->eax > size)
+			size = e->ebx + e->eax;
+	}
+	return size;
+}
+
+/* The XFAM pairing rules of FACTS.md section 5, restated independently. */
+static bool oracle_xfam_pairs(uint64_t x)
+{
+	if ((x & 0xe0) && (x & 0xe0) != 0xe0)
+		return false;
+	if ((x & 0xe0) && !(x & 0x4))
+		return false;
+	if ((x & 0x1800) && (x & 0x1800) != 0x1800)
+		return false;
+	if ((x & 0x60000) && (x & 0x60000) != 0x60000)
+		return false;
+	return true;
+}
+
+/*
+ * Per dump, worked out from the files: platform = 0xD.0 EDX:EAX | 0xD.1
+ * EDX:ECX (every dump lists the subleaf of each component it claims);
+ * the default XFAM = platform & 0x6dbe7 (no dump has an incomplete pair);
+ * valid = the number of XFAMs within the default that contain x87/SSE and
+ * pass the pairing rules.
+ */
+static const struct dump_xfam {
+	const char *name;
+	uint64_t platform;
+	uint64_t xfam_default;
+	unsigned int valid;
+} dumps[] = {
+	{ "amd-genoa.txt", 0x1ae7, 0x1ae7, 12 },
+	{ "amd-graniteridge.txt", 0x1ae7, 0x1ae7, 12 },
+	{ "amd-milan.txt", 0x1a07, 0x1a07, 8 },
+	{ "amd-raphael.txt", 0x1ae7, 0x1ae7, 12 },
+	{ "amd-rome.txt", 0x207, 0x207, 4 },
+	{ "amd-summitridge.txt", 0x7, 0x7, 2 },
+	{ "amd-turin.txt", 0x1ae7, 0x1ae7, 12 },
+	{ "intel-alderlake-avx512.txt", 0x19be7, 0x9be7, 48 },
+	{ "intel-alderlake.txt", 0x19b07, 0x9b07, 32 },
+	{ "intel-alderlaken-gracemont.txt", 0x19b07, 0x9b07, 32 },
+	{ "intel-arrowlake.txt", 0x1db07, 0xdb07, 64 },
+	{ "intel-cascadelakesp.txt", 0x3ff, 0x3e7, 12 },
+	{ "intel-denverton-goldmont.txt", 0x11b, 0x103, 2 },
+	{ "intel-emeraldrapids-xcr0-noamx.txt", 0x6dfe7, 0x6dbe7, 192 },
+	{ "intel-emeraldrapids.txt", 0x6dfe7, 0x6dbe7, 192 },
+	{ "intel-graniterapids.txt", 0x7dfe7, 0x6dbe7, 192 },
+	{ "intel-icelakesp.txt", 0x3e7, 0x3e7, 12 },
+	{ "intel-jasperlake-tremont.txt", 0x103, 0x103, 2 },
+	{ "intel-meteorlake.txt", 0x19b07, 0x9b07, 32 },
+	{ "intel-pantherlake.txt", 0x1db07, 0xdb07, 64 },
+	{ "intel-raptorlake.txt", 0x19b07, 0x9b07, 32 },
+	{ "intel-rocketlake.txt", 0x23ff, 0x3e7, 12 },
+	{ "intel-sapphirerapids.txt", 0x6dfe7, 0x6dbe7, 192 },
+	{ "intel-skylakesp.txt", 0x3ff, 0x3e7, 12 },
+	{ "intel-tigerlake.txt", 0x3be7, 0x1be7, 24 },
+};
+
+#define NR_DUMPS (sizeof(dumps) / sizeof(dumps[0]))
+
+/* ---- The policy text ---- */
+
+static void test_parse_tdx(void **state)
+{
+	unsigned int n[POLICY_FEATURE + 1] = { 0 };
+	const struct policy_rule *r;
+
+	(void)state;
+	load_policy("tdx", &pol);
+	assert_string_equal(pol.name, "tdx");
+	assert_true(pol.uses_xfam);
+	assert_int_equal(pol.xfam_allowed, TDX_ALLOWED);
+	assert_int_equal(pol.xfam_allowed_line, 17);
+	assert_int_equal(pol.xfam_required, 0x3);
+	assert_int_equal(pol.xfam_required_line, 18);
+	assert_int_equal(pol.user_mask, TDX_USER);
+	assert_int_equal(pol.supervisor_mask, TDX_SUPERVISOR);
+	assert_int_equal(pol.max_subleaf, TDX_MAX_SUBLEAF);
+	assert_true(pol.xfd_needs_component);
+	assert_int_equal(pol.nr_rules, 50);
+	for (unsigned int i = 0; i < pol.nr_rules; i++)
+		n[pol.rules[i].kind]++;
+	assert_int_equal(n[POLICY_XFAM_ALL_OR_NONE], 3);
+	assert_int_equal(n[POLICY_XFAM_REQUIRES], 1);
+	assert_int_equal(n[POLICY_FIXED0], 6);
+	assert_int_equal(n[POLICY_FIXED1], 5);
+	assert_int_equal(n[POLICY_CONFIGURABLE], 5);
+	assert_int_equal(n[POLICY_DROP_LEAF], 0);
+	assert_int_equal(n[POLICY_DEPENDS], 16);
+	assert_int_equal(n[POLICY_DEPENDS_LEAF], 4);
+	assert_int_equal(n[POLICY_FEATURE], 10);
+
+	r = &pol.rules[1]; /* xfam-requires 0xe0 0x4 */
+	assert_int_equal(r->kind, POLICY_XFAM_REQUIRES);
+	assert_int_equal(r->line, 21);
+	assert_int_equal(r->comps, 0xe0);
+	assert_int_equal(r->then, 0x4);
+	r = &pol.rules[4]; /* fixed0 0xd 1 eax 0xffffffe0 */
+	assert_int_equal(r->kind, POLICY_FIXED0);
+	assert_int_equal(r->line, 32);
+	assert_int_equal(r->leaf, 0xd);
+	assert_int_equal(r->subleaf, 1);
+	assert_int_equal(r->reg, CPUID_EAX);
+	assert_int_equal(r->bits, 0xffffffe0);
+	r = &pol.rules[29]; /* feature 0x60000 0x7 0 edx 24 */
+	assert_int_equal(r->kind, POLICY_FEATURE);
+	assert_int_equal(r->line, 76);
+	assert_int_equal(r->comps, 0x60000);
+	assert_int_equal(r->leaf, 7);
+	assert_int_equal(r->reg, CPUID_EDX);
+	assert_int_equal(r->bits, 0x01000000);
+	r = &pol.rules[49]; /* depends-leaf 0x8000 0x1c */
+	assert_int_equal(r->kind, POLICY_DEPENDS_LEAF);
+	assert_int_equal(r->line, 107);
+	assert_int_equal(r->comps, 0x8000);
+	assert_int_equal(r->leaf, 0x1c);
+
+	assert_string_equal(policy_rule_keyword(POLICY_XFAM_ALL_OR_NONE),
+			    "xfam-all-or-none");
+	assert_string_equal(policy_rule_keyword(POLICY_DEPENDS_LEAF),
+			    "depends-leaf");
+	assert_string_equal(policy_rule_keyword(POLICY_FEATURE), "feature");
+}
+
+static void test_builtin_names(void **state)
+{
+	struct xsvm_err err = { { 0 } };
+
+	(void)state;
+	load_policy("none", &pol);
+	assert_string_equal(pol.name, "none");
+	assert_false(pol.uses_xfam);
+	assert_int_equal(pol.nr_rules, 0);
+	assert_int_equal(pol.user_mask, ~0ull);
+	assert_int_equal(pol.supervisor_mask, ~0ull);
+	assert_int_equal(pol.max_subleaf, 63);
+	assert_false(pol.xfd_needs_component);
+	assert_int_equal(policy_builtin("sev", &pol, &err), -ENOENT);
+	assert_string_equal(err.msg,
+			    "no built-in policy 'sev' (built in: none, tdx)");
+}
+
+/* The built-in text is the file, and both give the same results. */
+static void test_builtin_matches_file(void **state)
+{
+	static const char *const some[] = {
+		"intel-sapphirerapids.txt", "intel-graniterapids.txt",
+		"intel-icelakesp.txt", "amd-rome.txt", "amd-genoa.txt",
+		"intel-denverton-goldmont.txt", "intel-tigerlake.txt",
+	};
+	struct xsvm_err err = { { 0 } };
+
+	(void)state;
+	read_tdx_file();
+	assert_int_equal(tdx_file_len, policy_tdx_len);
+	assert_memory_equal(tdx_file, policy_tdx_text, tdx_file_len);
+	assert_int_equal(policy_tdx_text[policy_tdx_len], '\0');
+	assert_int_equal(policy_parse("tdx.policy", tdx_file, tdx_file_len,
+				      &pol2, &err),
+			 0);
+	load_policy("tdx", &pol);
+	assert_string_equal(pol2.name, "tdx");
+	assert_int_equal(pol2.nr_rules, pol.nr_rules);
+	assert_memory_equal(pol2.rules, pol.rules,
+			    pol.nr_rules * sizeof(pol.rules[0]));
+
+	for (unsigned int i = 0; i < sizeof(some) / sizeof(some[0]); i++) {
+		/* the default XFAM, and the smallest one every dump allows */
+		for (int explicit = 0; explicit < 2; explicit++) {
+			test_load_dump(some[i], &t);
+			apply_ok(&t, &pol, explicit, 0x3, &res);
+			test_load_dump(some[i], &src);
+			apply_ok(&src, &pol2, explicit, 0x3, &res2);
+			assert_tables_equal(&t, &src);
+			assert_int_equal(res.xfam, res2.xfam);
+			assert_int_equal(res.kept, res2.kept);
+			assert_int_equal(res.allow_xcr0, res2.allow_xcr0);
+			assert_int_equal(res.allow_xss, res2.allow_xss);
+			assert_changes_equal(&res, &res2);
+			assert_true(res.nr_changes > 0);
+		}
+	}
+}
+
+static void parse_fails(const char *text, int code, const char *msg)
+{
+	struct xsvm_err err = { { 0 } };
+
+	assert_int_equal(policy_parse("m.policy", text, strlen(text), &pol,
+				      &err),
+			 code);
+	assert_string_equal(err.msg, msg);
+}
+
+static void test_parse_errors(void **state)
+{
+	(void)state;
+	/* comments and blank lines count as lines */
+	parse_fails("# a policy\n\nxfam-allowed 0x7\nfixed2 0x1 0 eax 0x1\n",
+		    -EINVAL, "m.policy:4: unknown key 'fixed2'");
+	parse_fails("xfam-allowed 0x6dbeg\n", -EINVAL,
+		    "m.policy:1: bad number '0x6dbeg'");
+	parse_fails("name x\nfixed0 0x7 0 ebx -1\n", -EINVAL,
+		    "m.policy:2: bad number '-1'");
+	parse_fails("xsave-user-mask 0x\n", -EINVAL,
+		    "m.policy:1: bad number '0x'");
+	/* the last line needs no newline */
+	parse_fails("name x\nfixed0 0x1 0 eax zz", -EINVAL,
+		    "m.policy:2: bad number 'zz'");
+	parse_fails("\n\nfixed0 0x7 0 ebx\n", -EINVAL,
+		    "m.policy:3: 'fixed0' takes 4 arguments, not 3");
+	parse_fails("depends 0x4 0x1 0 ecx\n", -EINVAL,
+		    "m.policy:1: 'depends' takes 5 arguments, not 4");
+	parse_fails("name a b\n", -EINVAL,
+		    "m.policy:1: 'name' takes 1 argument, not 2");
+	parse_fails("xfam-allowed 0x7 # comment\nxfam-requires 0xe0\n",
+		    -EINVAL,
+		    "m.policy:2: 'xfam-requires' takes 2 arguments, not 1");
+	parse_fails("xsave-xfd-needs-component 1\n", -EINVAL,
+		    "m.policy:1: 'xsave-xfd-needs-component' takes 0 arguments, not 1");
+	parse_fails("name r\n# r\nfixed1 0x1 0 exx 0x1\n", -EINVAL,
+		    "m.policy:3: bad register (eax, ebx, ecx or edx) 'exx'");
+	parse_fails("fixed1 0x1 0 EAX 0x1\n", -EINVAL,
+		    "m.policy:1: bad register (eax, ebx, ecx or edx) 'EAX'");
+	parse_fails("fixed0 0x7 0 ecx 0x100000000\n", -EINVAL,
+		    "m.policy:1: number out of range '0x100000000'");
+	parse_fails("xsave-max-subleaf 64\n", -EINVAL,
+		    "m.policy:1: number out of range '64'");
+	parse_fails("feature 0x4 0x1 0 ecx 32\n", -EINVAL,
+		    "m.policy:1: feature bit must be 0..31 '32'");
+	parse_fails("fixed0 0x7 0 ecx 0x10\nconfigurable 0x7 0 ecx 0x30\n",
+		    -EINVAL,
+		    "m.policy:2: configurable bits 0x10 of leaf 0x7 subleaf 0x0 ecx overlap fixed0 at line 1");
+	parse_fails("configurable 0x1 0 edx 0xff\n\nfixed1 0x1 0 edx 0x180\n",
+		    -EINVAL,
+		    "m.policy:3: fixed1 bits 0x80 of leaf 0x1 subleaf 0x0 edx overlap configurable at line 1");
+	parse_fails("fixed0 0x7 0 ecx 0x10\nfixed1 0x7 0 ecx 0x11\n", -EINVAL,
+		    "m.policy:2: fixed1 bits 0x10 of leaf 0x7 subleaf 0x0 ecx overlap fixed0 at line 1");
+	parse_fails("name x\nxfam-all-or-none 0xe0\n", -EINVAL,
+		    "m.policy:2: 'xfam-all-or-none' needs an xfam-allowed line");
+	parse_fails("xfam-required 0x3\n", -EINVAL,
+		    "m.policy:1: 'xfam-required' needs an xfam-allowed line");
+	parse_fails("xfam-allowed 0x7\nxfam-required 0xb\n", -EINVAL,
+		    "m.policy:2: xfam-required 0xb has bits outside xfam-allowed 0x7");
+}
+
+/* Overlap is per register: other registers and subleaves are separate. */
+static void test_parse_accepts(void **state)
+{
+	(void)state;
+	parse_ok("p", "fixed0 0x7 0 ecx 0x10\r\nconfigurable 0x7 0 edx 0x10\r\n"
+		      "configurable 0x7 1 ecx 0x10  # tail comment\r\n"
+		      "\t fixed0 0x7 0 ecx 0x10\n"
+		      "xsave-max-subleaf 63\nfeature 0x4 1 0 ecx 31",
+		 &pol);
+	assert_string_equal(pol.name, "p");
+	assert_false(pol.uses_xfam);
+	assert_int_equal(pol.nr_rules, 5);
+	assert_int_equal(pol.rules[2].kind, POLICY_CONFIGURABLE);
+	assert_int_equal(pol.rules[2].line, 3);
+	assert_int_equal(pol.rules[2].subleaf, 1);
+	assert_int_equal(pol.rules[3].line, 4);
+	assert_int_equal(pol.rules[4].bits, 0x80000000u);
+	assert_int_equal(pol.rules[4].line, 6);
+	assert_int_equal(pol.max_subleaf, 63);
+
+	parse_ok("empty", "", &pol);
+	assert_string_equal(pol.name, "empty");
+	assert_int_equal(pol.nr_rules, 0);
+	assert_int_equal(pol.user_mask, ~0ull);
+	assert_int_equal(pol.max_subleaf, 63);
+}
+
+/* A fixed0 on a bit the tdx policy leaves to the host is refused. */
+static void test_parse_tdx_extra_line(void **state)
+{
+	static const char extra[] = "fixed0 0x7 0 edx 0x01000000\n";
+	static char text[16384];
+	size_t n = policy_tdx_len;
+	struct xsvm_err err = { { 0 } };
+
+	(void)state;
+	assert_true(n + sizeof(extra) <= sizeof(text));
+	memcpy(text, policy_tdx_text, n);
+	memcpy(text + n, extra, sizeof(extra));
+	assert_int_equal(policy_parse("tdx+amx", text, strlen(text), &pol,
+				      &err),
+			 -EINVAL);
+	assert_string_equal(err.msg,
+			    "tdx+amx:108: fixed0 bits 0x1000000 of leaf 0x7 subleaf 0x0 edx overlap configurable at line 63");
+}
+
+static void test_parse_too_many_rules(void **state)
+{
+	static char text[POLICY_MAX_RULES * 16 + 64];
+	size_t pos = 0;
+	struct xsvm_err err = { { 0 } };
+
+	(void)state;
+	for (unsigned int i = 0; i < POLICY_MAX_RULES; i++)
+		pos += (size_t)sprintf(text + pos, "drop-leaf 0x99\n");
+	assert_int_equal(policy_parse("big", text, pos, &pol, &err), 0);
+	assert_int_equal(pol.nr_rules, POLICY_MAX_RULES);
+	pos += (size_t)sprintf(text + pos, "drop-leaf 0x98\n");
+	assert_int_equal(policy_parse("big", text, pos, &pol, &err), -ENOSPC);
+	assert_string_equal(err.msg, "big:257: more than 256 rules");
+}
+
+/* ---- XFAM ---- */
+
+static void test_platform(void **state)
+{
+	(void)state;
+	for (unsigned int i = 0; i < NR_DUMPS; i++) {
+		assert_string_equal(dumps[i].name, test_dump_names[i]);
+		test_load_dump(dumps[i].name, &t);
+		assert_int_equal(policy_platform(&t), dumps[i].platform);
+	}
+	assert_int_equal(NR_DUMPS, test_nr_dumps);
+	/* PKRU claimed by 0xD.0 EAX but without its subleaf */
+	test_load_dump("intel-sapphirerapids.txt", &t);
+	assert_true(cpuid_table_remove(&t, 0xd, 9));
+	assert_int_equal(policy_platform(&t), 0x6dde7);
+}
+
+static void xfam_fails(const char *dump, uint64_t xfam, const char *msg)
+{
+	struct policy_params pp = { .have_xfam = true, .xfam = xfam };
+	struct xsvm_err err = { { 0 } };
+	uint64_t hash;
+
+	test_load_dump(dump, &t);
+	hash = cpuid_table_hash(&t);
+	assert_int_equal(policy_apply(&t, &pol, &pp, &res, &err), -EINVAL);
+	assert_string_equal(err.msg, msg);
+	/* a rejected XFAM leaves the table as it was */
+	assert_int_equal(cpuid_table_hash(&t), hash);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(policy_xfam_check(&pol, policy_platform(&t), xfam,
+					   &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, msg);
+}
+
+static void test_xfam_invalid(void **state)
+{
+	const char *spr = "intel-sapphirerapids.txt";
+	struct xsvm_err err = { { 0 } };
+
+	(void)state;
+	load_policy("tdx", &pol);
+	xfam_fails(spr, 0x27,
+		   "XFAM 0x27: components 0xe0 (opmask, zmm_hi256, hi16_zmm) must be all set or all clear; only 0x20 (opmask) is set (xfam-all-or-none, tdx:20)");
+	xfam_fails(spr, 0x267,
+		   "XFAM 0x267: components 0xe0 (opmask, zmm_hi256, hi16_zmm) must be all set or all clear; only 0x60 (opmask, zmm_hi256) is set (xfam-all-or-none, tdx:20)");
+	xfam_fails(spr, 0xe3,
+		   "XFAM 0xe3: components 0xe0 (opmask, zmm_hi256, hi16_zmm) require 0x4 (avx) (xfam-requires, tdx:21)");
+	xfam_fails(spr, 0x8e7,
+		   "XFAM 0x8e7: components 0x1800 (cet_u, cet_s) must be all set or all clear; only 0x800 (cet_u) is set (xfam-all-or-none, tdx:23)");
+	xfam_fails(spr, 0x10e7,
+		   "XFAM 0x10e7: components 0x1800 (cet_u, cet_s) must be all set or all clear; only 0x1000 (cet_s) is set (xfam-all-or-none, tdx:23)");
+	xfam_fails(spr, 0x200e7,
+		   "XFAM 0x200e7: components 0x60000 (tilecfg, tiledata) must be all set or all clear; only 0x20000 (tilecfg) is set (xfam-all-or-none, tdx:24)");
+	xfam_fails(spr, 0x400e7,
+		   "XFAM 0x400e7: components 0x60000 (tilecfg, tiledata) must be all set or all clear; only 0x40000 (tiledata) is set (xfam-all-or-none, tdx:24)");
+	xfam_fails(spr, 0x4e7,
+		   "XFAM 0x4e7: components 0x400 (pasid) are outside the allowed mask 0x6dbe7 (xfam-allowed, tdx:17)");
+	xfam_fails(spr, 0x1f,
+		   "XFAM 0x1f: components 0x18 (bndregs, bndcsr) are outside the allowed mask 0x6dbe7 (xfam-allowed, tdx:17)");
+	xfam_fails(spr, 0x1000000e7ull,
+		   "XFAM 0x1000000e7: components 0x100000000 (component 32) are outside the allowed mask 0x6dbe7 (xfam-allowed, tdx:17)");
+	xfam_fails("intel-tigerlake.txt", 0x20e7,
+		   "XFAM 0x20e7: components 0x2000 (hdc) are outside the allowed mask 0x6dbe7 (xfam-allowed, tdx:17)");
+	xfam_fails("intel-icelakesp.txt", 0x600e7,
+		   "XFAM 0x600e7: components 0x60000 (tilecfg, tiledata) are not supported by the source table (0xD.0/0xD.1: 0x3e7) (platform, tdx:17)");
+	xfam_fails("intel-alderlake.txt", 0xe7,
+		   "XFAM 0xe7: components 0xe0 (opmask, zmm_hi256, hi16_zmm) are not supported by the source table (0xD.0/0xD.1: 0x19b07) (platform, tdx:17)");
+	xfam_fails(spr, 0x2e6,
+		   "XFAM 0x2e6: required components 0x1 (x87) are missing (xfam-required, tdx:18)");
+	xfam_fails(spr, 0x4,
+		   "XFAM 0x4: required components 0x3 (x87, sse) are missing (xfam-required, tdx:18)");
+
+	/* a policy without xfam-allowed takes no XFAM */
+	load_policy("none", &pol);
+	test_load_dump(spr, &t);
+	assert_int_equal(policy_apply(&t, &pol,
+				      &(struct policy_params){ true, 0x3 },
+				      &res, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg,
+			    "policy none has no XFAM (no xfam-allowed line): --xfam does not apply");
+
+	/* no leaf 0xD at all */
+	load_policy("tdx", &pol);
+	test_parse_str("leaf=0x1 subleaf=0x0 eax=0x0 ebx=0x0 ecx=0x0 edx=0x0\n",
+		       &t);
+	assert_int_equal(policy_apply(&t, &pol,
+				      &(struct policy_params){ false, 0 },
+				      &res, &err),
+			 -ENOENT);
+	assert_string_equal(err.msg,
+			    "the table has no leaf 0xD subleaf 0: policy tdx cannot derive leaf 0xD");
+}
+
+/* ---- The acceptance case: OpenVMM #708's TD, XFAM 0x618e7 ---- */
+
+static void test_acceptance_spr(void **state)
+{
+	struct xsave_build_result br;
+	const struct policy_change *c;
+	uint64_t xcr0, xss;
+	static const uint32_t gone[] = { 8, 9, 10, 13, 14, 15, 16 };
+	static const uint32_t kept[] = { 2, 5, 6, 7, 11, 12, 17, 18 };
+
+	(void)state;
+	load_policy("tdx", &pol);
+	test_load_dump("intel-sapphirerapids.txt", &t);
+	apply_ok(&t, &pol, true, 0x618e7, &res);
+
+	assert_true(res.uses_xfam);
+	assert_false(res.xfam_default);
+	assert_int_equal(res.platform, 0x6dfe7);
+	assert_int_equal(res.xfam, 0x618e7);
+	assert_int_equal(res.kept, 0x618e7);
+	assert_int_equal(res.allow_xcr0, 0x600e7);
+	assert_int_equal(res.allow_xss, 0x1800);
+
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 0, CPUID_EAX), 0x600e7);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 0, CPUID_EDX), 0);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_EAX), 0x1f);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_ECX), 0x1800);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_EDX), 0);
+	for (unsigned int i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+		assert_null(cpuid_table_find(&t, 0xd, gone[i]));
+	for (unsigned int i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		assert_non_null(cpuid_table_find(&t, 0xd, kept[i]));
+	/* the source's 20 entries less 5 subleaves */
+	assert_int_equal(t.nr, 15);
+
+	/* leaf 1 and 7 as FACTS.md section 5 leaves them */
+	assert_int_equal(cpuid_table_reg(&t, 1, 0, CPUID_ECX), 0xfffefb9f);
+	assert_int_equal(cpuid_table_reg(&t, 1, 0, CPUID_EDX), 0xbfe9fbff);
+	assert_int_equal(cpuid_table_reg(&t, 7, 0, CPUID_EBX), 0xf1bfbff9);
+	assert_int_equal(cpuid_table_reg(&t, 7, 0, CPUID_ECX), 0x9b417fe6);
+	assert_int_equal(cpuid_table_reg(&t, 7, 0, CPUID_EDX), 0xffd54410);
+	assert_int_equal(cpuid_table_reg(&t, 7, 1, CPUID_EAX), 0x1c30);
+	assert_true(cpuid_table_bit(&t, 7, 0, CPUID_EBX, 16));  /* AVX512F */
+	assert_true(cpuid_table_bit(&t, 7, 0, CPUID_EDX, 24));  /* AMX-TILE */
+	assert_true(cpuid_table_bit(&t, 7, 0, CPUID_ECX, 7));   /* CET_SS */
+	assert_false(cpuid_table_bit(&t, 7, 0, CPUID_ECX, 3));  /* PKU */
+	assert_false(cpuid_table_bit(&t, 7, 0, CPUID_ECX, 4));  /* OSPKE */
+	assert_false(cpuid_table_bit(&t, 7, 0, CPUID_EBX, 25)); /* PT */
+	assert_true(cpuid_table_bit(&t, 1, 0, CPUID_ECX, 26));  /* XSAVE */
+
+	/* every change, in order: leaf 0xD, fixed bits, depends */
+	assert_int_equal(res.nr_changes, 16);
+	c = res.changes;
+	assert_bits(&c[0], 0xd, 0, CPUID_EAX, 0x200, 0,
+		    "xsave-user-mask (tdx:28): masked with XFAM");
+	assert_bits(&c[1], 0xd, 1, CPUID_ECX, 0xc500, 0,
+		    "xsave-supervisor-mask (tdx:30): masked with XFAM");
+	assert_removed(&c[2], 0xd, 8, false, 1,
+		       "xsave-supervisor-mask (tdx:30): component 8 (pt) not in XFAM");
+	assert_removed(&c[3], 0xd, 9, false, 1,
+		       "xsave-user-mask (tdx:28): component 9 (pkru) not in XFAM");
+	assert_removed(&c[4], 0xd, 10, false, 1,
+		       "xsave-supervisor-mask (tdx:30): component 10 (pasid) not in XFAM");
+	assert_removed(&c[5], 0xd, 14, false, 1,
+		       "xsave-supervisor-mask (tdx:30): component 14 (uintr) not in XFAM");
+	assert_removed(&c[6], 0xd, 15, false, 1,
+		       "xsave-supervisor-mask (tdx:30): component 15 (lbr) not in XFAM");
+	assert_bits(&c[7], 1, 0, CPUID_ECX, 0, 0x80000000, "fixed1 (tdx:41)");
+	assert_bits(&c[8], 1, 0, CPUID_ECX, 0x60, 0, "fixed0 (tdx:42)");
+	assert_bits(&c[9], 1, 0, CPUID_EDX, 0x20000, 0, "fixed0 (tdx:47)");
+	assert_bits(&c[10], 7, 0, CPUID_EBX, 0x2, 0, "fixed0 (tdx:52)");
+	assert_bits(&c[11], 7, 0, CPUID_ECX, 0x20000000, 0, "fixed0 (tdx:57)");
+	/* PKU was set, OSPKE already clear: only PKU is recorded */
+	assert_bits(&c[12], 7, 0, CPUID_ECX, 0x8, 0,
+		    "depends (tdx:91): pkru not kept");
+	assert_bits(&c[13], 7, 0, CPUID_EBX, 0x02000000, 0,
+		    "depends (tdx:101): pt not kept");
+	assert_bits(&c[14], 7, 0, CPUID_EDX, 0x20, 0,
+		    "depends (tdx:104): uintr not kept");
+	assert_bits(&c[15], 7, 0, CPUID_EDX, 0x80000, 0,
+		    "depends (tdx:106): lbr not kept");
+
+	/* the builder then sizes 0xD for Linux 6.8's state */
+	linux_enter_state(&t, LINUX_6_8, &xcr0, &xss);
+	assert_int_equal(xcr0, 0x600e7);
+	assert_int_equal(xss, 0x800);
+	build_ok(&t, &res, LINUX_6_8, &br);
+	assert_true(br.state_from_model);
+	assert_int_equal(br.xcr0, 0x600e7);
+	assert_int_equal(br.xss, 0x800);
+	assert_int_equal(br.supported_xcr0, 0x600e7);
+	assert_int_equal(br.supported_xss, 0x1800);
+	assert_int_equal(br.removed_subleaves, 0);
+	assert_int_equal(br.ebx1, 10752);
+	assert_int_equal(br.ebx0, 11008);
+	assert_int_equal(br.ecx0, 11008);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_EBX), 10752);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 0, CPUID_EBX), 11008);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 0, CPUID_EAX), 0x600e7);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_ECX), 0x1800);
+	check_ok(&t, LINUX_6_8);
+	assert_true(lr.xsave_present);
+	assert_true(lr.compacted);
+	assert_true(lr.consistent);
+	assert_true(lr.xsave_enabled);
+	assert_int_equal(lr.xcr0, 0x600e7);
+	assert_int_equal(lr.xss, 0x800);
+	assert_int_equal(lr.size, 10752);
+	assert_int_equal(lr.reported_size, 10752);
+}
+
+/* The same TD under each kernel: each enters its own state. */
+static void test_acceptance_versions(void **state)
+{
+	static const struct {
+		enum linux_version v;
+		uint64_t xcr0, xss;
+		uint32_t ebx0, ebx1;
+	} exp[] = {
+		/* 576 + 256 + 64 + 512 + 1024 */
+		{ LINUX_5_15, 0xe7, 0, 2688, 2432 },
+		/* 2432, TILECFG at 2432, TILEDATA at 2496 */
+		{ LINUX_6_1, 0x600e7, 0, 11008, 10688 },
+		/* CET_U 2432..2448, TILECFG aligned to 2496 */
+		{ LINUX_6_8, 0x600e7, 0x800, 11008, 10752 },
+		/* CET_S 2448..2472, TILECFG aligned to 2496 */
+		{ LINUX_7_1, 0x600e7, 0x1800, 11008, 10752 },
+	};
+	struct xsave_build_result br;
+
+	(void)state;
+	load_policy("tdx", &pol);
+	for (unsigned int i = 0; i < sizeof(exp) / sizeof(exp[0]); i++) {
+		test_load_dump("intel-sapphirerapids.txt", &t);
+		apply_ok(&t, &pol, true, 0x618e7, &res);
+		build_ok(&t, &res, exp[i].v, &br);
+		assert_int_equal(br.xcr0, exp[i].xcr0);
+		assert_int_equal(br.xss, exp[i].xss);
+		assert_int_equal(br.ebx0, exp[i].ebx0);
+		assert_int_equal(br.ebx1, exp[i].ebx1);
+		check_ok(&t, exp[i].v);
+		assert_true(lr.consistent);
+		assert_int_equal(lr.xcr0, exp[i].xcr0);
+		assert_int_equal(lr.xss, exp[i].xss);
+		assert_int_equal(lr.reported_size, exp[i].ebx1);
+		assert_int_equal(lr.size, exp[i].ebx1);
+	}
+}
+
+/* No AMX in XFAM: XFD goes, and so do the AMX bits and tile leaves. */
+static void test_xfam_without_amx(void **state)
+{
+	const struct policy_change *c;
+
+	(void)state;
+	load_policy("tdx", &pol);
+	test_load_dump("intel-sapphirerapids.txt", &t);
+	assert_int_equal(cpuid_table_set(&t, 0x1d, 0, 1, 0, 0, 0), 0);
+	assert_int_equal(cpuid_table_set(&t, 0x1d, 1, 0x04002000, 0x00080040,
+					 0x10, 0), 0);
+	assert_int_equal(cpuid_table_set(&t, 0x1e, 0, 0, 0x4010, 0, 0), 0);
+	apply_ok(&t, &pol, true, 0xe7, &res);
+	assert_int_equal(res.allow_xcr0, 0xe7);
+	assert_int_equal(res.allow_xss, 0);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 0, CPUID_EAX), 0xe7);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_EAX), 0xf);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_ECX), 0);
+	assert_null(cpuid_table_find(&t, 0x1d, 0));
+	assert_null(cpuid_table_find(&t, 0x1d, 1));
+	assert_null(cpuid_table_find(&t, 0x1e, 0));
+	assert_null(cpuid_table_find(&t, 0xd, 17));
+	assert_null(cpuid_table_find(&t, 0xd, 18));
+	assert_int_equal(cpuid_table_reg(&t, 7, 0, CPUID_EDX) & 0x03400000, 0);
+	assert_int_equal(cpuid_table_reg(&t, 7, 0, CPUID_ECX) & 0x80, 0);
+
+	/*
+	 * 0xD.0 EAX, 0xD.1 ECX, the 9 subleaves the source has beyond x87,
+	 * SSE, AVX and AVX-512, XFD; the two tile leaves (0x14 and 0x1c are
+	 * absent: nothing to record); 5 fixed bits; 7 depends.
+	 */
+	c = res.changes;
+	assert_bits(&c[0], 0xd, 0, CPUID_EAX, 0x60200, 0, NULL);
+	assert_bits(&c[1], 0xd, 1, CPUID_ECX, 0xdd00, 0, NULL);
+	for (unsigned int i = 0; i < 9; i++) {
+		static const uint32_t sub[] = { 8, 9, 10, 11, 12, 14,
+						15, 17, 18 };
+
+		assert_removed(&c[2 + i], 0xd, sub[i], false, 1, NULL);
+	}
+	assert_bits(&c[11], 0xd, 1, CPUID_EAX, 0x10, 0, NULL);
+	assert_removed(&c[12], 0x1d, 0, true, 2,
+		       "depends-leaf (tdx:98): tilecfg, tiledata not kept");
+	assert_removed(&c[13], 0x1e, 0, true, 1,
+		       "depends-leaf (tdx:99): tilecfg, tiledata not kept");
+	assert_int_equal(count_kind(&res, POLICY_CHANGE_REMOVED), 11);
+	assert_bits(&c[19], 7, 0, CPUID_ECX, 0x8, 0,
+		    "depends (tdx:91): pkru not kept");
+	assert_bits(&c[20], 7, 0, CPUID_ECX, 0x80, 0,
+		    "depends (tdx:93): cet_u, cet_s not kept");
+	assert_bits(&c[21], 7, 0, CPUID_EDX, 0x100000, 0,
+		    "depends (tdx:94): cet_u, cet_s not kept");
+	assert_bits(&c[22], 7, 0, CPUID_EDX, 0x03400000, 0,
+		    "depends (tdx:96): tilecfg, tiledata not kept");
+	assert_bits(&c[25], 7, 0, CPUID_EDX, 0x80000, 0,
+		    "depends (tdx:106): lbr not kept");
+	assert_int_equal(res.nr_changes, 26);
+}
+
+/* ---- Default XFAM (no --xfam) ---- */
+
+static void test_default_xfam_spr(void **state)
+{
+	const struct policy_change *c;
+
+	(void)state;
+	load_policy("tdx", &pol);
+	test_load_dump("intel-sapphirerapids.txt", &t);
+	apply_ok(&t, &pol, false, 0, &res);
+	assert_true(res.xfam_default);
+	/* 0x6dbe7 & 0x6dfe7: everything but PASID */
+	assert_int_equal(res.xfam, 0x6dbe7);
+	assert_int_equal(res.kept, 0x6dbe7);
+	assert_int_equal(res.allow_xcr0, 0x602e7);
+	assert_int_equal(res.allow_xss, 0xd900);
+	assert_int_equal(count_kind(&res, POLICY_CHANGE_XFAM), 0);
+	assert_int_equal(res.nr_changes, 7);
+	c = res.changes;
+	assert_bits(&c[0], 0xd, 1, CPUID_ECX, 0x400, 0, NULL);
+	assert_removed(&c[1], 0xd, 10, false, 1, NULL);
+	assert_bits(&c[2], 1, 0, CPUID_ECX, 0, 0x80000000, "fixed1 (tdx:41)");
+	assert_bits(&c[6], 7, 0, CPUID_ECX, 0x20000000, 0, "fixed0 (tdx:57)");
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 0, CPUID_EAX), 0x602e7);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_ECX), 0xd900);
+	assert_int_equal(cpuid_table_reg(&t, 7, 0, CPUID_ECX), 0x9b417fee);
+}
+
+/* CET_S missing from the source: the default drops CET_U with it. */
+static void test_default_xfam_incomplete_pair(void **state)
+{
+	const struct policy_change *c;
+
+	(void)state;
+	load_policy("tdx", &pol);
+	for (int variant = 0; variant < 2; variant++) {
+		test_load_dump("intel-sapphirerapids.txt", &t);
+		if (variant == 0)
+			assert_true(cpuid_table_remove(&t, 0xd, 12));
+		else
+			cpuid_table_find_mut(&t, 0xd, 1)->ecx &= ~0x1000u;
+		apply_ok(&t, &pol, false, 0, &res);
+		assert_int_equal(res.platform, 0x6cfe7);
+		assert_int_equal(res.xfam, 0x6c3e7);
+		assert_int_equal(res.allow_xss, 0xc100);
+		assert_int_equal(count_kind(&res, POLICY_CHANGE_XFAM), 1);
+		c = res.changes;
+		assert_int_equal(c[0].kind, POLICY_CHANGE_XFAM);
+		assert_int_equal(c[0].cleared, 0x800);
+		assert_int_equal(c[0].set, 0);
+		assert_string_equal(c[0].rule,
+				    "xfam-all-or-none (tdx:23): default XFAM drops cet_u");
+		assert_bits(&c[1], 0xd, 1, CPUID_ECX,
+			    variant ? 0xc00 : 0x1c00, 0, NULL);
+		assert_removed(&c[2], 0xd, 10, false, 1, NULL);
+		assert_removed(&c[3], 0xd, 11, false, 1, NULL);
+		if (variant)
+			assert_removed(&c[4], 0xd, 12, false, 1, NULL);
+		assert_int_equal(res.nr_changes, 11 + variant);
+		assert_bits(&c[9 + variant], 7, 0, CPUID_ECX, 0x80, 0,
+			    "depends (tdx:93): cet_u, cet_s not kept");
+		assert_bits(&c[10 + variant], 7, 0, CPUID_EDX, 0x100000, 0,
+			    "depends (tdx:94): cet_u, cet_s not kept");
+		assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_ECX),
+				 0xc100);
+		assert_null(cpuid_table_find(&t, 0xd, 11));
+		assert_null(cpuid_table_find(&t, 0xd, 12));
+	}
+}
+
+/* AVX-512 without AVX in the source: xfam-requires drops the trio. */
+static void test_default_xfam_requires(void **state)
+{
+	struct cpuid_entry *e;
+	const struct policy_change *c;
+
+	(void)state;
+	load_policy("tdx", &pol);
+	test_load_dump("intel-sapphirerapids.txt", &t);
+	e = cpuid_table_find_mut(&t, 0xd, 0);
+	e->eax &= ~0x4u;
+	apply_ok(&t, &pol, false, 0, &res);
+	assert_int_equal(res.platform, 0x6dfe3);
+	assert_int_equal(res.xfam, 0x6db03);
+	c = res.changes;
+	assert_int_equal(c[0].kind, POLICY_CHANGE_XFAM);
+	assert_int_equal(c[0].cleared, 0xe0);
+	assert_string_equal(c[0].rule,
+			    "xfam-requires (tdx:21): default XFAM drops opmask, zmm_hi256, hi16_zmm");
+	assert_int_equal(count_kind(&res, POLICY_CHANGE_XFAM), 1);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 0, CPUID_EAX), 0x60203);
+	for (unsigned int i = 2; i < 8; i++)
+		assert_null(cpuid_table_find(&t, 0xd, i));
+	/* AVX, FMA, F16C; AVX2; every AVX-512 bit */
+	assert_int_equal(cpuid_table_reg(&t, 1, 0, CPUID_ECX) & 0x30001000, 0);
+	assert_int_equal(cpuid_table_reg(&t, 7, 0, CPUID_EBX), 0x239cbfd9);
+	assert_int_equal(cpuid_table_reg(&t, 7, 0, CPUID_ECX), 0x9b4121ac);
+	assert_int_equal(cpuid_table_reg(&t, 7, 1, CPUID_EAX), 0x1c00);
+	assert_false(cpuid_table_bit(&t, 1, 0, CPUID_ECX, 28)); /* AVX */
+}
+
+/* A component whose feature bit is fixed to 0 leaves the allowed XFAM. */
+static void test_feature_fixed0_drops_component(void **state)
+{
+	static const char text[] = "name amxoff\n"
+				   "xfam-allowed 0x600e7\n"
+				   "xfam-required 0x3\n"
+				   "xfam-all-or-none 0xe0\n"
+				   "xfam-requires 0xe0 0x4\n"
+				   "xfam-all-or-none 0x60000\n"
+				   "fixed0 0x7 0 edx 0x01000000\n"
+				   "feature 0x60000 0x7 0 edx 24\n";
+	struct xsvm_err err = { { 0 } };
+	const struct policy_change *c;
+
+	(void)state;
+	parse_ok("amxoff.policy", text, &pol);
+	assert_string_equal(pol.name, "amxoff");
+	test_load_dump("intel-sapphirerapids.txt", &t);
+	apply_ok(&t, &pol, false, 0, &res);
+	assert_int_equal(res.xfam, 0xe7);
+	assert_int_equal(res.allow_xcr0, 0xe7);
+	/* gated before the pairs: nothing incomplete to record */
+	assert_int_equal(count_kind(&res, POLICY_CHANGE_XFAM), 0);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 0, CPUID_EAX), 0xe7);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_ECX), 0);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_EAX), 0x1f);
+	assert_null(cpuid_table_find(&t, 0xd, 17));
+	assert_null(cpuid_table_find(&t, 0xd, 18));
+	assert_false(cpuid_table_bit(&t, 7, 0, CPUID_EDX, 24));
+	/* 0xD.0 EAX, 0xD.1 ECX, 9 subleaves, the fixed0 */
+	assert_int_equal(res.nr_changes, 12);
+	c = res.changes;
+	assert_bits(&c[0], 0xd, 0, CPUID_EAX, 0x60200, 0, NULL);
+	assert_bits(&c[1], 0xd, 1, CPUID_ECX, 0xdd00, 0, NULL);
+	assert_bits(&c[11], 7, 0, CPUID_EDX, 0x01000000, 0,
+		    "fixed0 (amxoff:7)");
+
+	test_load_dump("intel-sapphirerapids.txt", &t);
+	assert_int_equal(policy_apply(&t, &pol,
+				      &(struct policy_params){ true, 0x600e7 },
+				      &res, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg,
+			    "XFAM 0x600e7: components 0x60000 (tilecfg, tiledata) are not allowed: a fixed0 rule clears their feature bit (feature, amxoff:8)");
+}
+
+/* ---- Policies without XFAM ---- */
+
+static const char noavx512_text[] = "name noavx512\n"
+				    "# AVX-512 is not offered\n"
+				    "xsave-user-mask 0x60207\n"
+				    "depends 0xe0 0x7 0 ebx 0xdc230000\n"
+				    "depends 0xe0 0x7 0 ecx 0x00005842\n"
+				    "depends 0xe0 0x7 0 edx 0x0080010c\n"
+				    "depends 0xe0 0x7 1 eax 0x00000020\n";
+
+static void assert_noavx512_table(void)
+{
+	struct xsave_build_result br;
+
+	assert_false(res.uses_xfam);
+	assert_false(res.xfam_default);
+	assert_int_equal(res.platform, 0x6dfe7);
+	assert_int_equal(res.kept, 0x6df07);
+	assert_int_equal(res.allow_xcr0, 0x60207);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 0, CPUID_EAX), 0x60207);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_ECX), 0xdd00);
+	assert_null(cpuid_table_find(&t, 0xd, 5));
+	assert_null(cpuid_table_find(&t, 0xd, 6));
+	assert_null(cpuid_table_find(&t, 0xd, 7));
+	assert_non_null(cpuid_table_find(&t, 0xd, 10));
+	assert_int_equal(cpuid_table_reg(&t, 7, 0, CPUID_EBX), 0x239cbffb);
+	assert_int_equal(cpuid_table_reg(&t, 7, 0, CPUID_ECX), 0xbb4127ac);
+	assert_int_equal(cpuid_table_reg(&t, 7, 0, CPUID_EDX), 0xff5d4430);
+	assert_int_equal(cpuid_table_reg(&t, 7, 1, CPUID_EAX), 0x1c10);
+	assert_false(cpuid_table_bit(&t, 7, 0, CPUID_EBX, 16));
+
+	build_ok(&t, &res, LINUX_6_8, &br);
+	assert_int_equal(br.supported_xcr0, 0x60207);
+	check_ok(&t, LINUX_6_8);
+	assert_true(lr.consistent);
+	/* PKU is still set, so 6.8 keeps PKRU */
+	assert_int_equal(lr.xcr0, 0x60207);
+}
+
+/* Only xsave-user-mask: AVX-512 is not kept, so its bits go. */
+static void test_no_xfam_user_mask(void **state)
+{
+	const struct policy_change *c;
+	struct xsvm_err err = { { 0 } };
+
+	(void)state;
+	parse_ok("noavx512.policy", noavx512_text, &pol);
+	test_load_dump("intel-sapphirerapids.txt", &t);
+	apply_ok(&t, &pol, false, 0, &res);
+	c = res.changes;
+	assert_int_equal(res.nr_changes, 8);
+	assert_bits(&c[0], 0xd, 0, CPUID_EAX, 0xe0, 0, NULL);
+	assert_removed(&c[1], 0xd, 5, false, 1, NULL);
+	assert_removed(&c[3], 0xd, 7, false, 1, NULL);
+	assert_bits(&c[4], 7, 0, CPUID_EBX, 0xd0230000, 0,
+		    "depends (noavx512:4): opmask, zmm_hi256, hi16_zmm not kept");
+	assert_bits(&c[5], 7, 0, CPUID_ECX, 0x5842, 0,
+		    "depends (noavx512:5): opmask, zmm_hi256, hi16_zmm not kept");
+	assert_bits(&c[6], 7, 0, CPUID_EDX, 0x00800000, 0,
+		    "depends (noavx512:6): opmask, zmm_hi256, hi16_zmm not kept");
+	assert_bits(&c[7], 7, 1, CPUID_EAX, 0x20, 0,
+		    "depends (noavx512:7): opmask, zmm_hi256, hi16_zmm not kept");
+	assert_noavx512_table();
+
+	test_load_dump("intel-sapphirerapids.txt", &t);
+	assert_int_equal(policy_apply(&t, &pol,
+				      &(struct policy_params){ true, 0x207 },
+				      &res, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg,
+			    "policy noavx512 has no XFAM (no xfam-allowed line): --xfam does not apply");
+}
+
+/* Both masks given: the same table, PASID and all supervisor state kept. */
+static void test_no_xfam_both_masks(void **state)
+{
+	char text[512];
+
+	(void)state;
+	snprintf(text, sizeof(text), "%sxsave-supervisor-mask 0xdd00\n",
+		 noavx512_text);
+	parse_ok("noavx512.policy", text, &pol);
+	test_load_dump("intel-sapphirerapids.txt", &t);
+	apply_ok(&t, &pol, false, 0, &res);
+	assert_int_equal(res.allow_xss, 0xdd00);
+	assert_int_equal(res.nr_changes, 8);
+	assert_noavx512_table();
+}
+
+/* "none" changes nothing on any dump. */
+static void test_none_changes_nothing(void **state)
+{
+	(void)state;
+	load_policy("none", &pol);
+	for (unsigned int i = 0; i < NR_DUMPS; i++) {
+		uint64_t hash;
+
+		test_load_dump(dumps[i].name, &t);
+		src = t;
+		hash = cpuid_table_hash(&t);
+		apply_ok(&t, &pol, false, 0, &res);
+		assert_int_equal(res.nr_changes, 0);
+		assert_int_equal(cpuid_table_hash(&t), hash);
+		assert_tables_equal(&t, &src);
+		assert_false(res.uses_xfam);
+		assert_int_equal(res.platform, dumps[i].platform);
+		assert_int_equal(res.kept, dumps[i].platform);
+	}
+}
+
+/* ---- Leaves and bits a policy touches ---- */
+
+/* drop-leaf removes every subleaf; fixed bits never create an entry. */
+static void test_no_invented_entries(void **state)
+{
+	static const char bad[] = "fixed1 0x1 0 ecx 0x80000000\n"
+				  "fixed0 0x1 0 ecx 0x80000001\n";
+	struct xsvm_err err = { { 0 } };
+
+	(void)state;
+	/* fixed1 and fixed0 of one bit overlap */
+	assert_int_equal(policy_parse("x", bad, strlen(bad), &pol, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg,
+			    "x:2: fixed0 bits 0x80000000 of leaf 0x1 subleaf 0x0 ecx overlap fixed1 at line 1");
+
+	parse_ok("x", "drop-leaf 0x7\nfixed1 0x7 0 ebx 0x1\n"
+		      "fixed1 0x80000008 0 eax 0x1\nfixed1 0x1 0 ecx 0x80000000\n",
+		 &pol);
+	test_load_dump("intel-sapphirerapids.txt", &t);
+	apply_ok(&t, &pol, false, 0, &res);
+	assert_int_equal(res.nr_changes, 2);
+	assert_removed(&res.changes[0], 7, 0, true, 3, "drop-leaf (x:1)");
+	assert_bits(&res.changes[1], 1, 0, CPUID_ECX, 0, 0x80000000,
+		    "fixed1 (x:4)");
+	assert_null(cpuid_table_find(&t, 7, 0));
+	assert_null(cpuid_table_find(&t, 7, 1));
+	assert_null(cpuid_table_find(&t, 0x80000008, 0));
+	assert_int_equal(t.nr, 17);
+	/* a fixed bit already as fixed is no change */
+	test_load_dump("intel-sapphirerapids.txt", &t);
+	parse_ok("y", "fixed1 0x1 0 ecx 0x7ffefbff\nfixed0 0x1 0 ecx 0x80010400\n",
+		 &pol);
+	apply_ok(&t, &pol, false, 0, &res);
+	assert_int_equal(res.nr_changes, 0);
+	/*
+	 * Leaf 1 has no subleaves: its one entry is subleaf 0, so rules
+	 * naming subleaf 1 or 2 name no entry, though CPUID(1, 2) would
+	 * read the subleaf-0 values.
+	 */
+	parse_ok("z", "fixed1 0x1 1 ecx 0x80000000\nfixed0 0x1 2 ecx 0x1\n"
+		      "depends 0x4 0x1 1 ecx 0x1\n",
+		 &pol);
+	test_load_dump("intel-jasperlake-tremont.txt", &t);
+	src = t;
+	apply_ok(&t, &pol, false, 0, &res);
+	assert_int_equal(res.nr_changes, 0);
+	assert_tables_equal(&t, &src);
+}
+
+/* depends clears unless every component is kept, not just one of them. */
+static void test_depends_needs_all(void **state)
+{
+	static const char text[] = "name cetu\n"
+				   "xsave-supervisor-mask 0x800\n"
+				   "depends 0x1800 0x7 0 ecx 0x80\n"
+				   "depends 0x1800 0x7 0 edx 0x100000\n"
+				   "depends-leaf 0x1800 0x1c\n"
+				   "depends 0x800 0x7 0 edx 0x20\n";
+	static const uint32_t sub[] = { 8, 10, 12, 14, 15 };
+	const struct policy_change *c;
+
+	(void)state;
+	parse_ok("cetu.policy", text, &pol);
+	test_load_dump("intel-sapphirerapids.txt", &t);
+	assert_int_equal(cpuid_table_add(&t, 0x1c, 0, 0x4000000f, 7, 7, 0), 0);
+	apply_ok(&t, &pol, false, 0, &res);
+	/* every user component, and CET_U alone of the supervisor ones */
+	assert_int_equal(res.kept, 0x60ae7);
+	assert_int_equal(res.allow_xss, 0x800);
+	assert_int_equal(res.nr_changes, 9);
+	c = res.changes;
+	assert_bits(&c[0], 0xd, 1, CPUID_ECX, 0xd500, 0, NULL);
+	for (unsigned int i = 0; i < 5; i++)
+		assert_removed(&c[1 + i], 0xd, sub[i], false, 1, NULL);
+	assert_removed(&c[6], 0x1c, 0, true, 1,
+		       "depends-leaf (cetu:5): cet_s not kept");
+	assert_bits(&c[7], 7, 0, CPUID_ECX, 0x80, 0,
+		    "depends (cetu:3): cet_s not kept");
+	assert_bits(&c[8], 7, 0, CPUID_EDX, 0x100000, 0,
+		    "depends (cetu:4): cet_s not kept");
+	/* CET_U is kept: UINTR (bit 5) stays */
+	assert_true(cpuid_table_bit(&t, 7, 0, CPUID_EDX, 5));
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 0, CPUID_EAX), 0x602e7);
+	assert_non_null(cpuid_table_find(&t, 0xd, 11));
+}
+
+/*
+ * The change list holds POLICY_MAX_CHANGES: 0xD.0 EAX and EDX, 0xD.1 ECX,
+ * 62 subleaves and one change per fixed1 rule.
+ */
+static void overflow_case(unsigned int rules, int ret)
+{
+	static char text[128 + POLICY_MAX_RULES * 40];
+	struct policy_params pp = { false, 0 };
+	struct xsvm_err err = { { 0 } };
+	size_t pos;
+
+	assert_true(rules <= POLICY_MAX_RULES);
+	pos = (size_t)sprintf(text, "name big\nxsave-user-mask 0x3\n"
+				    "xsave-supervisor-mask 0\n");
+	for (unsigned int i = 0; i < rules; i++)
+		pos += (size_t)sprintf(text + pos,
+				       "fixed1 0x%x 0 eax 0x1\n",
+				       0x40000100 + i);
+	assert_int_equal(policy_parse("big", text, pos, &pol, &err), 0);
+
+	cpuid_table_init(&t);
+	assert_int_equal(cpuid_table_add(&t, 0xd, 0, 0x7, 0, 0, 0x1), 0);
+	assert_int_equal(cpuid_table_add(&t, 0xd, 1, 0xf, 0, 0x100, 0), 0);
+	for (unsigned int i = 2; i < 64; i++)
+		assert_int_equal(cpuid_table_add(&t, 0xd, i, 8, 0, 0, 0), 0);
+	for (unsigned int i = 0; i < rules; i++)
+		assert_int_equal(cpuid_table_add(&t, 0x40000100 + i, 0, 0, 0,
+						 0, 0),
+				 0);
+	assert_int_equal(policy_apply(&t, &pol, &pp, &res, &err), ret);
+	if (ret) {
+		assert_string_equal(err.msg,
+				    "policy big: more than 320 changes to record");
+		return;
+	}
+	assert_int_equal(res.nr_changes, POLICY_MAX_CHANGES);
+	assert_int_equal(count_kind(&res, POLICY_CHANGE_REMOVED), 62);
+	assert_int_equal(t.nr, 2 + rules);
+}
+
+static void test_change_overflow(void **state)
+{
+	(void)state;
+	assert_int_equal(POLICY_MAX_CHANGES, 320);
+	overflow_case(255, 0);
+	overflow_case(256, -ENOSPC);
+}
+
+/* Subleaves above xsave-max-subleaf go, whatever component they name. */
+static void test_max_subleaf(void **state)
+{
+	struct cpuid_entry *e;
+	const struct policy_change *c;
+
+	(void)state;
+	load_policy("tdx", &pol);
+	test_load_dump("intel-graniterapids.txt", &t);
+	/* APX (19) claimed with its subleaf, and a stray subleaf 0x3f */
+	e = cpuid_table_find_mut(&t, 0xd, 0);
+	e->eax |= 0x80000;
+	assert_int_equal(cpuid_table_add(&t, 0xd, 0x13, 0x80, 0x3c0, 0, 0), 0);
+	assert_int_equal(cpuid_table_add(&t, 0xd, 0x3f, 0x8, 0, 0, 0), 0);
+	apply_ok(&t, &pol, false, 0, &res);
+	assert_int_equal(res.platform, 0xfdfe7);
+	assert_int_equal(res.xfam, 0x6dbe7);
+	c = res.changes;
+	assert_bits(&c[0], 0xd, 0, CPUID_EAX, 0x80000, 0, NULL);
+	/* PASID and HWP leave 0xD.1 ECX */
+	assert_bits(&c[1], 0xd, 1, CPUID_ECX, 0x10400, 0, NULL);
+	assert_removed(&c[2], 0xd, 10, false, 1, NULL);
+	assert_removed(&c[3], 0xd, 16, false, 1, NULL);
+	assert_removed(&c[4], 0xd, 0x13, false, 1, "xsave-max-subleaf (tdx:35): subleaf above 0x12");
+	assert_removed(&c[5], 0xd, 0x3f, false, 1, "xsave-max-subleaf (tdx:35): subleaf above 0x12");
+	assert_null(cpuid_table_find(&t, 0xd, 0x13));
+	assert_null(cpuid_table_find(&t, 0xd, 0x3f));
+	assert_non_null(cpuid_table_find(&t, 0xd, 0x12));
+}
+
+/*
+ * Every change names the rule that made it: the rule text starts with a
+ * keyword and "(NAME:LINE)", and that line of the policy file holds that
+ * keyword.
+ */
+static void assert_located(const struct policy_result *r)
+{
+	const char *text = tdx_file;
+	size_t len = tdx_file_len;
+
+	for (unsigned int i = 0; i < r->nr_changes; i++) {
+		const char *rule = r->changes[i].rule;
+		const char *open = strstr(rule, " (tdx:");
+		char kw[64];
+		unsigned int line, n = 1;
+		size_t pos = 0, kwlen;
+
+		if (!open)
+			fail_msg("change %u: rule '%s' names no tdx:LINE", i,
+				 rule);
+		kwlen = (size_t)(open - rule);
+		assert_true(kwlen < sizeof(kw));
+		memcpy(kw, rule, kwlen);
+		kw[kwlen] = '\0';
+		assert_int_equal(sscanf(open, " (tdx:%u)", &line), 1);
+		while (n < line && pos < len)
+			n += text[pos++] == '\n';
+		assert_int_equal(n, line);
+		if (strncmp(text + pos, kw, kwlen) ||
+		    (text[pos + kwlen] != ' ' && text[pos + kwlen] != '\n'))
+			fail_msg("change %u: rule '%s' but tdx:%u is '%.40s'",
+				 i, rule, line, text + pos);
+	}
+}
+
+static void test_change_rules_located(void **state)
+{
+	(void)state;
+	read_tdx_file();
+	load_policy("tdx", &pol);
+	test_load_dump("intel-sapphirerapids.txt", &t);
+	apply_ok(&t, &pol, true, 0x618e7, &res);
+	assert_int_equal(res.nr_changes, 16);
+	assert_located(&res);
+	test_load_dump("intel-sapphirerapids.txt", &t);
+	assert_true(cpuid_table_remove(&t, 0xd, 12));
+	apply_ok(&t, &pol, false, 0, &res);
+	assert_located(&res);
+	test_load_dump("intel-sapphirerapids.txt", &t);
+	apply_ok(&t, &pol, true, 0xe7, &res);
+	assert_located(&res);
+}
+
+/* ---- The sweep: every dump, every valid XFAM, every kernel ---- */
+
+/* Leaves that depends-leaf rules remove, added to every source. */
+static void add_dependent_leaves(struct cpuid_table *tb)
+{
+	if (!cpuid_table_find(tb, 0x14, 0))
+		assert_int_equal(cpuid_table_add(tb, 0x14, 0, 1, 0xf, 7, 0), 0);
+	if (!cpuid_table_find(tb, 0x1c, 0))
+		assert_int_equal(cpuid_table_add(tb, 0x1c, 0, 0x4000000f, 7,
+						 7, 0), 0);
+	if (!cpuid_table_find(tb, 0x1d, 0))
+		assert_int_equal(cpuid_table_add(tb, 0x1d, 0, 1, 0, 0, 0), 0);
+	if (!cpuid_table_find(tb, 0x1d, 1))
+		assert_int_equal(cpuid_table_add(tb, 0x1d, 1, 0x04002000,
+						 0x00080040, 0x10, 0), 0);
+	if (!cpuid_table_find(tb, 0x1e, 0))
+		assert_int_equal(cpuid_table_add(tb, 0x1e, 0, 0, 0x4010, 0, 0),
+				 0);
+}
+
+/* After the policy alone: leaf 0xD, dependent leaves, dependent bits. */
+static void check_applied(const struct cpuid_table *nat, uint64_t xfam)
+{
+	const struct cpuid_entry *n1 = cpuid_table_find(nat, 0xd, 1);
+	uint64_t user = cpuid_table_reg(nat, 0xd, 0, CPUID_EAX) |
+			(uint64_t)cpuid_table_reg(nat, 0xd, 0, CPUID_EDX) << 32;
+	bool xfd = false;
+
+	assert_int_equal(res.xfam, xfam);
+	assert_int_equal(res.kept, xfam);
+	assert_int_equal(res.allow_xcr0, xfam & TDX_USER);
+	assert_int_equal(res.allow_xss, xfam & TDX_SUPERVISOR);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 0, CPUID_EAX),
+			 user & xfam & TDX_USER);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 0, CPUID_EDX), 0);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_ECX),
+			 n1->ecx & xfam & TDX_SUPERVISOR);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_EDX), 0);
+	for (unsigned int i = 2; i < 64; i++) {
+		const struct cpuid_entry *e = cpuid_table_find(&t, 0xd, i);
+		const struct cpuid_entry *o = cpuid_table_find(nat, 0xd, i);
+
+		if (!(xfam & (1ull << i))) {
+			assert_null(e);
+			continue;
+		}
+		assert_non_null(e);
+		assert_memory_equal(e, o, sizeof(*e));
+		xfd |= (e->ecx & 4) != 0;
+	}
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_EAX),
+			 n1->eax & (xfd ? 0x1f : 0xf));
+	assert_true(cpuid_table_bit(&t, 1, 0, CPUID_ECX, 26));
+
+	for (unsigned int i = 0; i < pol.nr_rules; i++) {
+		const struct policy_rule *r = &pol.rules[i];
+		bool all = (xfam & r->comps) == r->comps;
+
+		if (r->kind == POLICY_DEPENDS) {
+			uint32_t now = cpuid_table_reg(&t, r->leaf, r->subleaf,
+						       r->reg);
+			uint32_t was = cpuid_table_reg(nat, r->leaf,
+						       r->subleaf, r->reg);
+
+			assert_int_equal(now & r->bits,
+					 all ? was & r->bits : 0);
+		} else if (r->kind == POLICY_DEPENDS_LEAF) {
+			assert_int_equal(cpuid_table_find(&t, r->leaf, 0) !=
+						 NULL,
+					 all);
+		}
+	}
+}
+
+/* After the builder: the kernel's own check passes for its state. */
+static void check_built(uint64_t xfam, enum linux_version v,
+			const struct xsave_build_result *br)
+{
+	uint64_t user = xfam & TDX_USER;
+
+	assert_int_equal(cpuid_table_reg(&built, 0xd, 0, CPUID_ECX),
+			 oracle_standard(&built, user));
+	check_ok(&built, v);
+	assert_true(lr.xsave_present);
+	assert_true(lr.consistent);
+	assert_true(lr.xsave_enabled);
+	assert_int_equal(lr.xcr0 & ~user, 0);
+	assert_int_equal(lr.xss & ~(xfam & TDX_SUPERVISOR), 0);
+	assert_int_equal(lr.xcr0, br->xcr0);
+	assert_int_equal(lr.xss, br->xss);
+	assert_int_equal(lr.reported_size, lr.size);
+	assert_int_equal(cpuid_table_reg(&built, 0xd, 1, CPUID_EBX),
+			 oracle_compacted(&built, lr.xcr0 | lr.xss));
+	assert_int_equal(cpuid_table_reg(&built, 0xd, 0, CPUID_EBX),
+			 oracle_standard(&built, lr.xcr0));
+	assert_int_equal(lr.size, oracle_compacted(&built, lr.xcr0 | lr.xss));
+}
+
+static void test_sweep(void **state)
+{
+	unsigned int total_valid = 0, total_invalid = 0, total_built = 0;
+	unsigned int total_outside = 0;
+
+	(void)state;
+	load_policy("tdx", &pol);
+	for (unsigned int d = 0; d < NR_DUMPS; d++) {
+		const struct dump_xfam *dx = &dumps[d];
+		uint64_t opt = dx->xfam_default & ~0x3ull, sub = opt;
+		unsigned int valid = 0;
+
+		test_load_dump(dx->name, &src);
+		add_dependent_leaves(&src);
+
+		/* the default is the largest valid XFAM */
+		t = src;
+		apply_ok(&t, &pol, false, 0, &res);
+		assert_true(res.xfam_default);
+		assert_int_equal(res.platform, dx->platform);
+		assert_int_equal(count_kind(&res, POLICY_CHANGE_XFAM), 0);
+		check_applied(&src, dx->xfam_default);
+
+		/* every subset of the default, with x87/SSE */
+		for (;;) {
+			uint64_t xfam = sub | 0x3;
+			struct policy_params pp = { true, xfam };
+			struct xsvm_err err = { { 0 } };
+
+			t = src;
+			if (!oracle_xfam_pairs(xfam)) {
+				assert_int_equal(policy_apply(&t, &pol, &pp,
+							      &res, &err),
+						 -EINVAL);
+				if (!strstr(err.msg, "(xfam-all-or-none, tdx:") &&
+				    !strstr(err.msg, "(xfam-requires, tdx:21)"))
+					fail_msg("%s: %s", dx->name, err.msg);
+				total_invalid++;
+			} else {
+				apply_ok(&t, &pol, true, xfam, &res);
+				check_applied(&src, xfam);
+				for (int v = 0; v < LINUX_NR_VERSIONS; v++) {
+					struct xsave_build_result br;
+
+					built = t;
+					build_ok(&built, &res, v, &br);
+					assert_int_equal(br.removed_subleaves,
+							 0);
+					check_built(xfam, v, &br);
+					total_built++;
+				}
+				valid++;
+			}
+			if (!sub)
+				break;
+			sub = (sub - 1) & opt;
+		}
+		assert_int_equal(valid, dx->valid);
+		total_valid += valid;
+
+		/* one bit beyond the default: outside allowed or platform */
+		for (unsigned int i = 2; i < 64; i++) {
+			uint64_t bit = 1ull << i;
+			struct policy_params pp = { true,
+						    dx->xfam_default | bit };
+			struct xsvm_err err = { { 0 } };
+
+			if (dx->xfam_default & bit)
+				continue;
+			t = src;
+			assert_int_equal(policy_apply(&t, &pol, &pp, &res,
+						      &err),
+					 -EINVAL);
+			assert_non_null(strstr(err.msg,
+					       bit & TDX_ALLOWED ?
+						       "(platform, tdx:17)" :
+						       "(xfam-allowed, tdx:17)"));
+			total_outside++;
+		}
+	}
+	assert_int_equal(total_valid, 1210);
+	assert_int_equal(total_built, 4840);
+	assert_int_equal(total_invalid, 17248);
+	/* 62 extended bits per dump, less the 164 the defaults hold */
+	assert_int_equal(total_outside, 25 * 62 - 164);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_tdx),
+		cmocka_unit_test(test_builtin_names),
+		cmocka_unit_test(test_builtin_matches_file),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_parse_accepts),
+		cmocka_unit_test(test_parse_tdx_extra_line),
+		cmocka_unit_test(test_parse_too_many_rules),
+		cmocka_unit_test(test_platform),
+		cmocka_unit_test(test_xfam_invalid),
+		cmocka_unit_test(test_acceptance_spr),
+		cmocka_unit_test(test_acceptance_versions),
+		cmocka_unit_test(test_xfam_without_amx),
+		cmocka_unit_test(test_default_xfam_spr),
+		cmocka_unit_test(test_default_xfam_incomplete_pair),
+		cmocka_unit_test(test_default_xfam_requires),
+		cmocka_unit_test(test_feature_fixed0_drops_component),
+		cmocka_unit_test(test_no_xfam_user_mask),
+		cmocka_unit_test(test_no_xfam_both_masks),
+		cmocka_unit_test(test_none_changes_nothing),
+		cmocka_unit_test(test_no_invented_entries),
+		cmocka_unit_test(test_depends_needs_all),
+		cmocka_unit_test(test_change_overflow),
+		cmocka_unit_test(test_max_subleaf),
+		cmocka_unit_test(test_change_rules_located),
+		cmocka_unit_test(test_sweep),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# Fetch Debian's current kernel and busybox-static and build a small
+# initramfs whose /init prints dmesg and powers off: the real guest of the
+# integration tests and the benchmark.
+#
+# Usage: tools/fetch-guest.sh [BUILD_DIR]     (default: the repository's build/)
+#
+# Writes BUILD_DIR/guest-linux/{vmlinuz,version,initramfs.cpio.gz,stamp}.
+# The packages are fetched with `apt-get download` and unpacked with
+# `dpkg -x`; nothing is installed. The stamp records the package versions,
+# this script's hash and the outputs' hashes: a second run with the same
+# versions does nothing. The initramfs is deterministic: the same busybox
+# and the same script give the same bytes.
+set -Eeuo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+self="$root/tools/$(basename "$0")"
+meta=linux-image-amd64
+applets=(cat dmesg echo mount poweroff sh)
+outputs=(vmlinuz version initramfs.cpio.gz)
+
+step="start"
+out=""
+work=""
+stage=""
+
+die()
+{
+	echo "fetch-guest: error: $step: $*" >&2
+	exit 1
+}
+
+cleanup()
+{
+	[ -z "$work" ] || rm -rf -- "$work"
+	[ -z "$stage" ] || rm -rf -- "$stage"
+	[ -z "$out" ] || rm -f -- "$out/.stamp.$$"
+}
+
+trap 'echo "fetch-guest: error: $step: command failed (line $LINENO)" >&2' ERR
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+usage()
+{
+	echo "usage: tools/fetch-guest.sh [BUILD_DIR]   (default: $root/build)"
+}
+
+case "${1:-}" in
+-h | --help)
+	usage
+	exit 0
+	;;
+-*)
+	usage >&2
+	exit 2
+	;;
+esac
+if [ $# -gt 1 ]; then
+	usage >&2
+	exit 2
+fi
+
+build=${1:-$root/build}
+out="$build/guest-linux"
+
+as_root()
+{
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	else
+		sudo "$@"
+	fi
+}
+
+update_lists()
+{
+	step="apt-get update"
+	echo "fetch-guest: refreshing the package lists"
+	as_root apt-get update -qq || die "apt-get update failed"
+}
+
+# A fingerprint of the package lists and apt's sources and preferences:
+# while it is unchanged, apt's candidate versions are unchanged too, so a
+# cached run needs no apt-cache call (which costs seconds without apt's
+# binary cache).
+lists_fingerprint()
+{
+	local lists=/var/lib/apt/lists/
+
+	eval "$(apt-config shell lists Dir::State::lists/d)"
+	find "$lists" /etc/apt/sources.list /etc/apt/sources.list.d \
+		/etc/apt/preferences /etc/apt/preferences.d \
+		-maxdepth 1 -type f ! -name lock -printf '%p %s %T@\n' 2>/dev/null |
+		LC_ALL=C sort | sha256sum | cut -d' ' -f1
+}
+
+# Sets image (the kernel image package linux-image-amd64 depends on),
+# meta_ver, image_ver and bb_ver from the package lists, with one
+# apt-cache call. Returns 1 when the lists do not know the packages.
+resolve_versions()
+{
+	local fields
+
+	step="resolve packages (apt-cache show $meta busybox-static)"
+	fields=$(apt-cache show --no-all-versions "$meta" busybox-static 2>/dev/null |
+		awk -v meta="$meta" '
+		$1 == "Package:" { pkg = $2 }
+		$1 == "Version:" { ver[pkg] = $2 }
+		$1 == "Depends:" && pkg == meta {
+			sub(/^Depends: */, "")
+			n = split($0, dep, / *, */)
+			for (i = 1; i <= n; i++) {
+				if (dep[i] !~ /^linux-image-/)
+					continue
+				split(dep[i], w, /[ ()=]+/)
+				image = w[1]
+				image_ver = w[2]
+				break
+			}
+		}
+		END {
+			print image, image_ver, ver[meta], ver["busybox-static"]
+		}') || return 1
+	read -r image image_ver meta_ver bb_ver <<<"$fields" || return 1
+	[ -n "$image" ] && [ -n "$image_ver" ] && [ -n "$meta_ver" ] && [ -n "$bb_ver" ]
+}
+
+versions_key()
+{
+	printf '%s %s\n%s %s\n%s %s\n' "$meta" "$meta_ver" "$image" "$image_ver" \
+		busybox-static "$bb_ver"
+}
+
+script_sum()
+{
+	sha256sum <"$self" | cut -d' ' -f1
+}
+
+# Prints one "sha256 HASH NAME" line per output; fails if one is missing.
+output_sums()
+{
+	local f
+
+	for f in "${outputs[@]}"; do
+		[ -f "$out/$f" ] || return 1
+		printf 'sha256 %s %s\n' "$(sha256sum <"$out/$f" | cut -d' ' -f1)" "$f"
+	done
+}
+
+# Reads the stamp's field $1 (the text after "$1 " on its line).
+stamp_field()
+{
+	sed -n "s/^$1 //p" "$out/stamp"
+}
+
+# Sets image, meta_ver, image_ver and bb_ver from the stamp.
+read_stamp_versions()
+{
+	meta_ver=$(stamp_field "$meta")
+	image=$(sed -n 's/^\(linux-image-[^ ]*\) .*/\1/p' "$out/stamp" | grep -vx "$meta")
+	image_ver=$(stamp_field "$image")
+	bb_ver=$(stamp_field busybox-static)
+}
+
+write_stamp()
+{
+	local tmp="$out/.stamp.$$"
+
+	{
+		versions_key
+		echo "script $(script_sum)"
+		echo "lists $(lists_fingerprint)"
+		output_sums
+	} >"$tmp" && mv -f "$tmp" "$out/stamp"
+}
+
+report()
+{
+	local f
+
+	echo "fetch-guest: kernel $(cat "$out/version") ($image $image_ver), busybox-static $bb_ver, in $out:"
+	for f in "${outputs[@]}"; do
+		printf '  %-17s %8d bytes  sha256 %s\n' "$f" "$(stat -c %s "$out/$f")" \
+			"$(sed -n "s/^sha256 \([0-9a-f]*\) $f\$/\1/p" "$out/stamp")"
+	done
+}
+
+report_cached()
+{
+	echo "fetch-guest: cached $image $image_ver, busybox-static $bb_ver in $out"
+	report
+	exit 0
+}
+
+download()
+{
+	step="apt-get download $image=$image_ver busybox-static=$bb_ver"
+	rm -rf -- "$work/debs"
+	mkdir -p "$work/debs"
+	# apt fetches as the unprivileged _apt user when run as root.
+	if [ "$(id -u)" -eq 0 ] && id _apt >/dev/null 2>&1; then
+		chown _apt "$work" "$work/debs"
+	fi
+	(cd "$work/debs" &&
+		apt-get download -q "$image=$image_ver" "busybox-static=$bb_ver")
+}
+
+# Reads a little-endian integer of $3 bytes at offset $2 of file $1.
+le()
+{
+	od -An -tu"$3" -j "$2" -N "$3" "$1" | tr -d ' '
+}
+
+if ! command -v apt-cache >/dev/null || ! command -v dpkg >/dev/null; then
+	die "apt-cache and dpkg are needed (a Debian system)"
+fi
+
+# The stamp holds the versions, the script's hash, the lists' fingerprint
+# and the outputs' hashes. Same script and lists: nothing to ask apt.
+step="check the cache"
+have=""
+if [ -f "$out/stamp" ] && sums=$(output_sums); then
+	have=$(sed '/^lists /d' "$out/stamp")
+	if [ "$(stamp_field script)" = "$(script_sum)" ] &&
+		[ "$(stamp_field lists)" = "$(lists_fingerprint)" ] &&
+		[ "$(sed -n '/^sha256 /p' "$out/stamp")" = "$sums" ]; then
+		read_stamp_versions
+		report_cached
+	fi
+fi
+
+if ! resolve_versions; then
+	update_lists
+	resolve_versions || die "the package lists know no $meta or busybox-static"
+fi
+if [ -n "$have" ] && [ "$have" = "$(versions_key; echo "script $(script_sum)"; echo "$sums")" ]; then
+	write_stamp
+	report_cached
+fi
+
+step="check tools"
+for t in cpio gzip sha256sum; do
+	command -v "$t" >/dev/null || die "$t is missing (tools/setup.sh installs it)"
+done
+
+step="create directories"
+mkdir -p "$out"
+work=$(mktemp -d "${TMPDIR:-/tmp}/fetch-guest.XXXXXX")
+chmod 755 "$work"
+
+echo "fetch-guest: fetching $image $image_ver and busybox-static $bb_ver"
+if ! download; then
+	# The lists may name a version the archive no longer has.
+	update_lists
+	resolve_versions || die "the package lists know no $meta or busybox-static"
+	download || die "download failed"
+fi
+
+step="dpkg -x"
+debs=("$work"/debs/*.deb)
+[ ${#debs[@]} -eq 2 ] || die "expected 2 packages in $work/debs, found ${#debs[@]}"
+mkdir "$work/root"
+for d in "${debs[@]}"; do
+	dpkg -x "$d" "$work/root" || die "cannot extract $d"
+done
+
+step="find the kernel"
+kernels=("$work"/root/boot/vmlinuz-*)
+[ -f "${kernels[0]}" ] || die "no /boot/vmlinuz-* in $image"
+[ ${#kernels[@]} -eq 1 ] || die "more than one /boot/vmlinuz-* in $image"
+kernel=${kernels[0]}
+release=${kernel##*/vmlinuz-}
+[ "$image" = "linux-image-$release" ] ||
+	die "package $image holds vmlinuz-$release"
+[ "$(dd if="$kernel" bs=1 skip=$((0x202)) count=4 2>/dev/null)" = HdrS ] ||
+	die "$kernel: no \"HdrS\" at 0x202, not a bzImage"
+[ "$(le "$kernel" $((0x1fe)) 2)" -eq $((0xaa55)) ] ||
+	die "$kernel: boot_flag at 0x1fe is not 0xaa55"
+
+step="find busybox"
+busybox="$work/root/bin/busybox"
+if [ ! -f "$busybox" ] || [ ! -x "$busybox" ]; then
+	die "no executable /bin/busybox in busybox-static"
+fi
+
+step="build the initramfs tree"
+tree="$work/initramfs"
+mkdir -p "$tree/bin" "$tree/dev" "$tree/proc" "$tree/sys"
+cp "$busybox" "$tree/bin/busybox"
+for a in "${applets[@]}"; do
+	ln -s busybox "$tree/bin/$a"
+done
+cat >"$tree/init" <<'EOF'
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "xsvm-guest: init started"
+dmesg
+echo "xsvm-guest: dmesg done"
+poweroff -f
+EOF
+chmod 755 "$tree" "$tree/bin" "$tree/dev" "$tree/proc" "$tree/sys" \
+	"$tree/bin/busybox" "$tree/init"
+find "$tree" -exec touch -h -d @0 {} +
+
+step="cpio | gzip"
+stage=$(mktemp -d "$out/.new.XXXXXX")
+(cd "$tree" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
+	cpio --quiet -o -H newc -R 0:0 --reproducible) |
+	gzip -n -9 >"$stage/initramfs.cpio.gz"
+
+step="write the outputs"
+cp "$kernel" "$stage/vmlinuz"
+echo "$release" >"$stage/version"
+rm -f "$out/stamp"
+for f in "${outputs[@]}"; do
+	mv -f "$stage/$f" "$out/$f"
+done
+write_stamp
+
+report

@@ -121,3 +121,17 @@ int xsave_build(struct cpuid_table *t, const struct xsave_build_params *p,
 		e1->ebx = r->ebx1;
 	return 0;
 }
+
+void xsave_dynamic_ebx(struct cpuid_table *t, enum linux_version v)
+{
+	struct cpuid_entry *e;
+	uint64_t xcr0, xss;
+
+	linux_enter_state(t, v, &xcr0, &xss);
+	e = cpuid_table_find_mut(t, XSAVE_LEAF, 0);
+	if (e && e->subleaf == 0)
+		e->ebx = xsave_standard_size(t, xcr0);
+	e = cpuid_table_find_mut(t, XSAVE_LEAF, 1);
+	if (e && e->subleaf == 1)
+		e->ebx = xsave_compacted_size(t, xcr0 | xss);
+}

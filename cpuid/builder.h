@@ -53,4 +53,12 @@ void xsave_build_params_init(struct xsave_build_params *p);
 int xsave_build(struct cpuid_table *t, const struct xsave_build_params *p,
 		struct xsave_build_result *r, struct xsvm_err *err);
 
+/*
+ * What a KVM-style host reports in 0xD.0 EBX and 0xD.1 EBX once kernel v
+ * has written the XCR0/XSS it enters for t: the host recomputes both from
+ * the live state, in ascending order, whatever the table said. Rewrites
+ * those two registers of t (when the entries exist).
+ */
+void xsave_dynamic_ebx(struct cpuid_table *t, enum linux_version v);
+
 #endif

@@ -12,6 +12,8 @@ if [ ! -c /dev/kvm ]; then
 fi
 
 "$root/tools/build.sh" "$root/build"
+# Debian's kernel and a busybox initramfs for the boot test (cached).
+"$root/tools/fetch-guest.sh" "$root/build"
 ctest --test-dir "$root/build" --output-on-failure
 
 "$root/tools/build.sh" "$root/build-asan" -DXSVM_SANITIZE=ON

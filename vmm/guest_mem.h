@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpuid/err.h"
+
 struct guest_mem {
 	uint8_t *hva;  /* host address of guest physical 0 */
 	uint64_t size; /* bytes of RAM */
@@ -30,5 +32,12 @@ static inline void *guest_mem_ptr(const struct guest_mem *m, uint64_t gpa,
 {
 	return guest_mem_contains(m, gpa, len) ? m->hva + gpa : NULL;
 }
+
+/*
+ * Map size bytes of anonymous memory for guest RAM, reserved lazily: pages
+ * cost nothing until the guest or a loader touches them.
+ */
+int guest_mem_alloc(struct guest_mem *m, uint64_t size, struct xsvm_err *err);
+void guest_mem_free(struct guest_mem *m);
 
 #endif

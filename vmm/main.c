@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli_cpuid.h"
+#include "cli_run.h"
 #include "cli_util.h"
 
 #ifndef XSVM_VERSION
@@ -26,9 +27,14 @@ static void usage(FILE *f)
 	      "  cpuid check   run the Linux XSAVE model on a table: exit 0 consistent,\n"
 	      "                1 the kernel would warn, 2 bad input\n"
 	      "  cpuid orders  count the compacted sizes that each component order gives\n"
+	      "  run           boot a kernel under KVM with the built table and report\n"
+	      "                whether its XSAVE check passed: exit 0 passed, 1 problem,\n"
+	      "                2 bad input, 3 no verdict\n"
 	      "\n",
 	      f);
 	cli_cpuid_usage(f);
+	fputs("\n", f);
+	cli_run_usage(f);
 	fputs("\n"
 	      "Options:\n"
 	      "  -h, --help     this help\n"
@@ -51,6 +57,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "cpuid"))
 		return cli_cpuid_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run"))
+		return cli_run_main(argc - 1, argv + 1);
 	if (argv[1][0] == '-')
 		return cli_fail("unknown option '%s' (see xsvm --help)", argv[1]);
 	return cli_fail("unknown command '%s' (see xsvm --help)", argv[1]);

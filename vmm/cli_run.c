@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `xsvm run`: build the table as `xsvm cpuid build` does, boot the guest
+ * with it, and turn the machine's result into a summary on stderr, a JSON
+ * report and the exit status.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_run.h"
+#include "cli_table.h"
+#include "machine.h"
+#include "report.h"
+
+#define RUN_DEFAULT_MEM_MIB 256
+#define RUN_DEFAULT_TIMEOUT 600.0
+#define RUN_DEFAULT_CMDLINE \
+	"console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 reboot=k panic=-1 nokaslr"
+
+enum {
+	OPT_HELP = 'h',
+	OPT_KERNEL = 256,
+	OPT_INITRD,
+	OPT_APPEND,
+	OPT_CPUID,
+	OPT_POLICY,
+	OPT_XFAM,
+	OPT_XCR0,
+	OPT_XSS,
+	OPT_ORDER,
+	OPT_LINUX,
+	OPT_MEM,
+	OPT_TIMEOUT,
+	OPT_CONSOLE,
+	OPT_REPORT,
+	OPT_FULL_BOOT,
+	OPT_QUIET,
+};
+
+static const struct option run_opts[] = {
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "append", required_argument, NULL, OPT_APPEND },
+	{ "cpuid", required_argument, NULL, OPT_CPUID },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "xfam", required_argument, NULL, OPT_XFAM },
+	{ "xcr0", required_argument, NULL, OPT_XCR0 },
+	{ "xss", required_argument, NULL, OPT_XSS },
+	{ "xsave-order", required_argument, NULL, OPT_ORDER },
+	{ "linux", required_argument, NULL, OPT_LINUX },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "full-boot", no_argument, NULL, OPT_FULL_BOOT },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cli_run_usage(FILE *f)
+{
+	fputs("usage: xsvm run --kernel FILE [--initrd FILE] [--append STR] [--cpuid SOURCE]\n"
+	      "                [--policy NAME|FILE] [--xfam MASK] [--xcr0 MASK] [--xss MASK]\n"
+	      "                [--xsave-order ascending|hash:SEED] [--linux VER] [--mem MIB]\n"
+	      "                [--timeout SEC] [--console FILE] [--report FILE] [--full-boot]\n"
+	      "                [--quiet]\n"
+	      "\n"
+	      "Build the CPUID table (options as in 'xsvm cpuid build'), install it in a\n"
+	      "new KVM VM with one vCPU, boot the kernel and watch its serial console for\n"
+	      "the XSAVE consistency check. The console goes live to standard output; the\n"
+	      "summary goes to standard error.\n"
+	      "\n"
+	      "  --kernel FILE      an ELF vmlinux or a bzImage (its xz, zstd or gzip\n"
+	      "                     payload is decompressed by xsvm and loaded as ELF)\n"
+	      "  --initrd FILE      an initramfs, placed below initrd_addr_max\n"
+	      "  --append STR       kernel arguments added after the defaults:\n"
+	      "                     " RUN_DEFAULT_CMDLINE "\n"
+	      "                     (on hosts whose KVM does not emulate CMPXCHG16B, add\n"
+	      "                     clearcpuid=cx16)\n"
+	      "  --cpuid, --policy, --xfam, --xcr0, --xss, --xsave-order\n"
+	      "                     build the table as 'xsvm cpuid build' does\n"
+	      "  --linux VER        model used for the prediction (default: from the\n"
+	      "                     kernel's 'Linux version' line)\n"
+	      "  --mem MIB          guest RAM (default 256, 16 to 3072)\n"
+	      "  --timeout SEC      give up after SEC seconds (default 600)\n"
+	      "  --console FILE     also write the console to FILE as it arrives\n"
+	      "  --report FILE      write a JSON report ('-' for standard output)\n"
+	      "  --full-boot        keep running after the verdict instead of stopping once\n"
+	      "                     the kernel has printed its x86/fpu lines\n"
+	      "  --quiet            do not copy the console to standard output\n"
+	      "  -h, --help         this help\n"
+	      "\n"
+	      "Exit status: 0 the kernel's XSAVE check passed, 1 it found a consistency\n"
+	      "problem, 2 bad usage or bad input, 3 no verdict (the guest crashed, hung past\n"
+	      "--timeout, was interrupted, or KVM failed before the check ran).\n",
+	      f);
+}
+
+struct run_opts {
+	struct cpuid_opts table;
+	struct machine_config mc;
+	const char *append;
+	const char *report;
+	char *cmdline;
+};
+
+static int parse_number(const char *opt, const char *arg, uint64_t min,
+			uint64_t max, uint64_t *out)
+{
+	struct xsvm_err err = { { 0 } };
+
+	if (cli_parse_u64(opt, arg, out, &err))
+		return cli_fail_err(&err);
+	if (*out < min || *out > max)
+		return cli_fail("%s: %llu is outside %llu..%llu", opt,
+				(unsigned long long)*out,
+				(unsigned long long)min,
+				(unsigned long long)max);
+	return 0;
+}
+
+static int apply_option(int opt, const char *arg, struct run_opts *o)
+{
+	struct xsvm_err err = { { 0 } };
+	uint64_t v;
+	int ret = 0;
+
+	switch (opt) {
+	case OPT_KERNEL:
+		o->mc.kernel_path = arg;
+		break;
+	case OPT_INITRD:
+		o->mc.initrd_path = arg;
+		break;
+	case OPT_APPEND:
+		o->append = arg;
+		break;
+	case OPT_CPUID:
+		o->table.source = arg;
+		break;
+	case OPT_POLICY:
+		o->table.policy = arg;
+		break;
+	case OPT_XFAM:
+		o->table.have_xfam = true;
+		return cli_parse_u64("--xfam", arg, &o->table.xfam, &err) ?
+			       cli_fail_err(&err) : 0;
+	case OPT_XCR0:
+		o->table.have_xcr0 = true;
+		return cli_parse_u64("--xcr0", arg, &o->table.xcr0, &err) ?
+			       cli_fail_err(&err) : 0;
+	case OPT_XSS:
+		o->table.have_xss = true;
+		return cli_parse_u64("--xss", arg, &o->table.xss, &err) ?
+			       cli_fail_err(&err) : 0;
+	case OPT_ORDER:
+		return xsave_order_parse(arg, &o->table.order, &err) ?
+			       cli_fail_err(&err) : 0;
+	case OPT_LINUX:
+		o->mc.have_linux_version = true;
+		ret = linux_version_parse(arg, &o->mc.linux_version, &err);
+		o->table.linux_version = o->mc.linux_version;
+		return ret ? cli_fail_err(&err) : 0;
+	case OPT_MEM:
+		ret = parse_number("--mem", arg, VM_MEM_MIN >> 20,
+				   VM_MEM_MAX >> 20, &v);
+		o->mc.mem_bytes = v << 20;
+		return ret;
+	case OPT_TIMEOUT:
+		ret = parse_number("--timeout", arg, 1, 86400, &v);
+		o->mc.run.timeout_s = (double)v;
+		return ret;
+	case OPT_CONSOLE:
+		o->mc.console_path = arg;
+		break;
+	case OPT_REPORT:
+		o->report = arg;
+		break;
+	case OPT_FULL_BOOT:
+		o->mc.run.full_boot = true;
+		break;
+	case OPT_QUIET:
+		o->mc.live = false;
+		break;
+	}
+	return 0;
+}
+
+static void opts_init(struct run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->table.source = "host";
+	o->table.policy = "none";
+	o->table.file = "-";
+	o->table.order.kind = XSAVE_ORDER_ASCENDING;
+	o->table.linux_version = LINUX_DEFAULT_VERSION;
+	o->mc.mem_bytes = (uint64_t)RUN_DEFAULT_MEM_MIB << 20;
+	o->mc.run.timeout_s = RUN_DEFAULT_TIMEOUT;
+	o->mc.live = true;
+}
+
+/* Returns -1 to run, else an exit status. */
+static int parse_opts(int argc, char **argv, struct run_opts *o)
+{
+	int opt, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":h", run_opts, NULL)) != -1) {
+		if (opt == ':')
+			return cli_fail("run: option '%s' needs a value (see xsvm run --help)",
+					argv[optind - 1]);
+		if (opt == '?')
+			return cli_fail("run: unknown option '%s' (see xsvm run --help)",
+					argv[optind - 1]);
+		if (opt == OPT_HELP) {
+			cli_run_usage(stdout);
+			return RUN_EXIT_PASSED;
+		}
+		ret = apply_option(opt, optarg, o);
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		return cli_fail("run: unexpected argument '%s' (see xsvm run --help)",
+				argv[optind]);
+	if (!o->mc.kernel_path)
+		return cli_fail("run: --kernel FILE is required (see xsvm run --help)");
+	return -1;
+}
+
+static int build_cmdline(struct run_opts *o)
+{
+	size_t n = strlen(RUN_DEFAULT_CMDLINE) +
+		   (o->append ? strlen(o->append) + 1 : 0) + 1;
+
+	o->cmdline = malloc(n);
+	if (!o->cmdline)
+		return cli_fail("out of memory");
+	snprintf(o->cmdline, n, "%s%s%s", RUN_DEFAULT_CMDLINE,
+		 o->append ? " " : "", o->append ? o->append : "");
+	o->mc.cmdline = o->cmdline;
+	return 0;
+}
+
+static int exit_status(const struct machine_result *r)
+{
+	switch (r->verdict.verdict) {
+	case VERDICT_PASSED:
+	case VERDICT_PASSED_NO_XSAVE:
+		return RUN_EXIT_PASSED;
+	case VERDICT_PROBLEM:
+		return RUN_EXIT_PROBLEM;
+	default:
+		return RUN_EXIT_NO_VERDICT;
+	}
+}
+
+static double secs(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+static void print_fidelity(const struct machine_result *r)
+{
+	const struct cpuid_diff *d = &r->fidelity;
+
+	fprintf(stderr, "xsvm: table 0x%016llx installed; KVM changed %u register%s/entr%s\n",
+		(unsigned long long)r->installed_hash, d->total,
+		d->total == 1 ? "" : "s", d->total == 1 ? "y" : "ies");
+	for (unsigned int i = 0; i < d->nr; i++) {
+		const struct cpuid_diff_entry *e = &d->d[i];
+
+		if (e->kind == CPUID_DIFF_CHANGED)
+			fprintf(stderr, "xsvm:   leaf 0x%x subleaf 0x%x %s: 0x%08x -> 0x%08x\n",
+				e->leaf, e->subleaf, cpuid_reg_names[e->reg],
+				e->a, e->b);
+		else
+			fprintf(stderr, "xsvm:   leaf 0x%x subleaf 0x%x: %s\n",
+				e->leaf, e->subleaf,
+				e->kind == CPUID_DIFF_MISSING ?
+					"removed by KVM" : "added by KVM");
+	}
+}
+
+static void print_end(const struct machine_result *r)
+{
+	const struct run_result *e = &r->run;
+	const struct run_stats *s = &r->stats;
+
+	fprintf(stderr, "xsvm: run ended (%s) after %.3f s: %llu exits, %.3f s in KVM_RUN, %.3f s in xsvm\n",
+		run_end_name(e->end), secs(s->ns_total),
+		(unsigned long long)s->exits, secs(s->ns_in_kvm),
+		secs(s->ns_total - s->ns_in_kvm));
+	if (e->detail[0])
+		fprintf(stderr, "xsvm: %s\n", e->detail);
+	if (e->have_rip) {
+		fprintf(stderr, "xsvm: RIP 0x%llx, bytes", (unsigned long long)e->rip);
+		for (unsigned int i = 0; i < e->insn_len; i++)
+			fprintf(stderr, " %02x", e->insn[i]);
+		fprintf(stderr, "%s%s\n", e->mnemonic ? ": " : "",
+			e->mnemonic ? e->mnemonic : "");
+		if (e->remedy)
+			fprintf(stderr, "xsvm: %s\n", e->remedy);
+	}
+	if (e->end == RUN_END_TIMEOUT)
+		fprintf(stderr, "xsvm: no verdict within --timeout\n");
+	if (e->end == RUN_END_SIGNAL)
+		fprintf(stderr, "xsvm: interrupted by signal %d\n", e->signal);
+	if (r->console_errno)
+		fprintf(stderr, "xsvm: writing the console file failed: %s\n",
+			strerror(r->console_errno));
+}
+
+static void print_pdiff(const struct prediction_diff *d)
+{
+	unsigned int n;
+
+	n = d->nr_missing < PREDICTION_MAX_LISTED ? d->nr_missing :
+						     PREDICTION_MAX_LISTED;
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(stderr, "xsvm:   predicted, not printed: %s\n",
+			d->missing[i]);
+	n = d->nr_unexpected < PREDICTION_MAX_LISTED ? d->nr_unexpected :
+							PREDICTION_MAX_LISTED;
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(stderr, "xsvm:   printed, not predicted: %s\n",
+			d->unexpected[i]);
+}
+
+static void print_summary(const struct machine_result *r, int status)
+{
+	const struct verdict *v = &r->verdict;
+
+	print_end(r);
+	if (v->problem[0])
+		fprintf(stderr, "xsvm: the kernel: %s\n", v->problem);
+	if (v->panic)
+		fprintf(stderr, "xsvm: the kernel panicked: %s\n", v->panic_line);
+	fprintf(stderr, "xsvm: verdict: %s", verdict_name(v->verdict));
+	if (r->stats.ns_verdict)
+		fprintf(stderr, " after %.3f s", secs(r->stats.ns_verdict));
+	fprintf(stderr, "\n");
+	if (r->predicted)
+		fprintf(stderr, "xsvm: prediction (Linux %s model%s): %s\n",
+			linux_version_name(r->pred_version),
+			r->version_from_kernel ? ", from the kernel's version" : "",
+			r->pred_matches ? (r->pred_partial ?
+					   "matches the lines printed before the run ended" :
+					   "matches the kernel's lines") :
+					  "DIFFERS from the kernel's lines");
+	if (r->predicted && !r->pred_matches)
+		print_pdiff(&r->pdiff);
+	fprintf(stderr, "xsvm: exit status %d\n", status);
+}
+
+static int write_report(const struct run_opts *o, const struct table_build *tb,
+			const struct machine_result *r, int status)
+{
+	struct report rep = {
+		.exit_status = status,
+		.source = tb->src.name,
+		.policy = tb->pol.name,
+		.order = tb->order,
+		.cmdline = o->cmdline,
+		.config = &o->mc,
+		.result = r,
+	};
+	bool out = !strcmp(o->report, "-");
+	FILE *f = out ? stdout : fopen(o->report, "w");
+	int ret;
+
+	if (!f)
+		return cli_fail("%s: %s", o->report, strerror(errno));
+	ret = report_write(f, &rep);
+	if (!out && fclose(f))
+		ret = -EIO;
+	if (ret)
+		return cli_fail("%s: writing the report failed", o->report);
+	return 0;
+}
+
+static int run(struct run_opts *o, struct table_build *tb,
+	       struct machine_result *r)
+{
+	struct xsvm_err err = { { 0 } };
+	int ret, status;
+
+	ret = cli_table_build(&o->table, tb);
+	if (ret)
+		return ret;
+	cli_table_warn_defective(tb);
+	o->mc.table = &tb->t;
+	ret = build_cmdline(o);
+	if (ret)
+		return ret;
+	ret = machine_run(&o->mc, r, &err);
+	if (ret) {
+		cli_fail_err(&err);
+		return r->failure == MACHINE_KVM_FAILED ? RUN_EXIT_NO_VERDICT :
+							  RUN_EXIT_USAGE;
+	}
+	if (r->kernel.note[0])
+		fprintf(stderr, "xsvm: %s\n", r->kernel.note);
+	print_fidelity(r);
+	status = exit_status(r);
+	print_summary(r, status);
+	if (o->report && write_report(o, tb, r, status))
+		return RUN_EXIT_USAGE;
+	return status;
+}
+
+int cli_run_main(int argc, char **argv)
+{
+	struct machine_result *r;
+	struct table_build *tb;
+	struct run_opts o;
+	int ret;
+
+	opts_init(&o);
+	ret = parse_opts(argc, argv, &o);
+	if (ret >= 0)
+		return ret;
+	tb = calloc(1, sizeof(*tb));
+	r = calloc(1, sizeof(*r));
+	if (tb && r)
+		ret = run(&o, tb, r);
+	else
+		ret = cli_fail("out of memory");
+	free(o.cmdline);
+	free(tb);
+	free(r);
+	return ret;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* `xsvm run`: boot a guest with a built CPUID table and give a verdict. */
+#ifndef XSVM_VMM_CLI_RUN_H
+#define XSVM_VMM_CLI_RUN_H
+
+#include <stdio.h>
+
+/* argv[0] is "run"; returns the process exit status. */
+int cli_run_main(int argc, char **argv);
+void cli_run_usage(FILE *f);
+
+/* Exit statuses of `xsvm run` (DESIGN.md). */
+#define RUN_EXIT_PASSED 0
+#define RUN_EXIT_PROBLEM 1
+#define RUN_EXIT_USAGE 2
+#define RUN_EXIT_NO_VERDICT 3
+
+#endif

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "host_cpuid.h"
+#include "kvm_vm.h"
+
+static int sys_fail(struct xsvm_err *err, const char *what)
+{
+	int e = errno;
+
+	return xsvm_err_set(err, e, "%s: %s", what, strerror(e));
+}
+
+static int vm_ioctl(int fd, unsigned long req, unsigned long arg,
+		    const char *name, struct xsvm_err *err)
+{
+	if (ioctl(fd, req, arg) < 0)
+		return sys_fail(err, name);
+	return 0;
+}
+
+static int open_kvm(struct vm *vm, struct xsvm_err *err)
+{
+	int ver;
+
+	vm->kvm_fd = open(HOST_KVM_DEV, O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0)
+		return sys_fail(err, HOST_KVM_DEV);
+	ver = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (ver != KVM_API_VERSION)
+		return xsvm_err_set(err, ENOTSUP,
+				    "%s: KVM API version %d, xsvm needs %d",
+				    HOST_KVM_DEV, ver, KVM_API_VERSION);
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0 ||
+	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT2) <= 0)
+		return xsvm_err_set(err, ENOTSUP,
+				    "%s: KVM lacks the in-kernel irqchip or PIT2",
+				    HOST_KVM_DEV);
+	return 0;
+}
+
+static int create_machine(struct vm *vm, struct xsvm_err *err)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	uint64_t map = VM_IDENTITY_MAP_ADDR;
+	int ret;
+
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return sys_fail(err, "KVM_CREATE_VM");
+	ret = vm_ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, VM_TSS_ADDR,
+		       "KVM_SET_TSS_ADDR", err);
+	if (!ret)
+		ret = vm_ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR,
+			       (unsigned long)&map, "KVM_SET_IDENTITY_MAP_ADDR",
+			       err);
+	if (!ret)
+		ret = vm_ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0,
+			       "KVM_CREATE_IRQCHIP", err);
+	if (!ret)
+		ret = vm_ioctl(vm->vm_fd, KVM_CREATE_PIT2, (unsigned long)&pit,
+			       "KVM_CREATE_PIT2", err);
+	return ret;
+}
+
+static int map_ram(struct vm *vm, const struct guest_mem *mem,
+		   struct xsvm_err *err)
+{
+	struct kvm_userspace_memory_region r = { 0 };
+
+	vm->mem = *mem;
+	r.slot = 0;
+	r.guest_phys_addr = 0;
+	r.memory_size = mem->size;
+	r.userspace_addr = (uintptr_t)mem->hva;
+	return vm_ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION,
+			(unsigned long)&r, "KVM_SET_USER_MEMORY_REGION", err);
+}
+
+static int create_vcpu(struct vm *vm, struct xsvm_err *err)
+{
+	int sz;
+	void *p;
+
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu_fd < 0)
+		return sys_fail(err, "KVM_CREATE_VCPU");
+	sz = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (sz < (int)sizeof(struct kvm_run))
+		return sys_fail(err, "KVM_GET_VCPU_MMAP_SIZE");
+	p = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 vm->vcpu_fd, 0);
+	if (p == MAP_FAILED)
+		return sys_fail(err, "mmap of kvm_run");
+	vm->run = p;
+	vm->run_size = (size_t)sz;
+	return 0;
+}
+
+int vm_mem_check(uint64_t mem_bytes, struct xsvm_err *err)
+{
+	if (mem_bytes < VM_MEM_MIN || mem_bytes > VM_MEM_MAX ||
+	    (mem_bytes & 0xfffff))
+		return xsvm_err_set(err, EINVAL,
+				    "guest RAM of %llu bytes: must be a whole number of MiB from %llu to %llu MiB",
+				    (unsigned long long)mem_bytes,
+				    VM_MEM_MIN >> 20, VM_MEM_MAX >> 20);
+	return 0;
+}
+
+int vm_create(struct vm *vm, const struct guest_mem *mem,
+	      struct xsvm_err *err)
+{
+	int ret;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+	ret = vm_mem_check(mem->size, err);
+	if (!ret)
+		ret = open_kvm(vm, err);
+	if (!ret)
+		ret = create_machine(vm, err);
+	if (!ret)
+		ret = map_ram(vm, mem, err);
+	if (!ret)
+		ret = create_vcpu(vm, err);
+	if (ret)
+		vm_destroy(vm);
+	return ret;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (vm->run)
+		munmap(vm->run, vm->run_size);
+	if (vm->vcpu_fd >= 0)
+		close(vm->vcpu_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+}
+
+static struct kvm_cpuid2 *cpuid2_alloc(unsigned int n)
+{
+	struct kvm_cpuid2 *c;
+
+	c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+	if (c)
+		c->nent = n;
+	return c;
+}
+
+int vm_set_cpuid(struct vm *vm, const struct cpuid_table *t,
+		 struct xsvm_err *err)
+{
+	struct kvm_cpuid2 *c = cpuid2_alloc(t->nr);
+	int ret;
+
+	if (!c)
+		return xsvm_err_set(err, ENOMEM, "out of memory");
+	for (unsigned int i = 0; i < t->nr; i++) {
+		const struct cpuid_entry *e = &t->e[i];
+		struct kvm_cpuid_entry2 *k = &c->entries[i];
+
+		k->function = e->leaf;
+		k->index = e->subleaf;
+		k->flags = cpuid_leaf_is_indexed(e->leaf) ?
+				   KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0;
+		k->eax = e->eax;
+		k->ebx = e->ebx;
+		k->ecx = e->ecx;
+		k->edx = e->edx;
+	}
+	ret = vm_ioctl(vm->vcpu_fd, KVM_SET_CPUID2, (unsigned long)c,
+		       "KVM_SET_CPUID2", err);
+	free(c);
+	return ret;
+}
+
+int vm_get_cpuid(struct vm *vm, struct cpuid_table *t, struct xsvm_err *err)
+{
+	unsigned int n = 64;
+
+	for (;;) {
+		struct kvm_cpuid2 *c = cpuid2_alloc(n);
+		int ret = 0;
+
+		if (!c)
+			return xsvm_err_set(err, ENOMEM, "out of memory");
+		if (ioctl(vm->vcpu_fd, KVM_GET_CPUID2, c) < 0) {
+			ret = errno == E2BIG && n < 4096 ? 1 :
+				sys_fail(err, "KVM_GET_CPUID2");
+		} else {
+			cpuid_table_init(t);
+			for (unsigned int i = 0; i < c->nent && !ret; i++) {
+				const struct kvm_cpuid_entry2 *k = &c->entries[i];
+
+				ret = cpuid_table_set(t, k->function, k->index,
+						      k->eax, k->ebx, k->ecx,
+						      k->edx);
+				if (ret)
+					ret = xsvm_err_set(err, -ret,
+							   "KVM_GET_CPUID2: more than %u entries",
+							   CPUID_TABLE_MAX);
+			}
+		}
+		free(c);
+		if (ret != 1)
+			return ret;
+		n *= 2;
+	}
+}
+
+int vm_translate(struct vm *vm, uint64_t gva, uint64_t *gpa)
+{
+	struct kvm_translation tr = { .linear_address = gva };
+
+	if (ioctl(vm->vcpu_fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid)
+		return -EFAULT;
+	*gpa = tr.physical_address;
+	return 0;
+}

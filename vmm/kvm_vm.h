@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A KVM virtual machine with one vCPU: /dev/kvm, the VM with its in-kernel
+ * irqchip and PIT, the TSS and identity-map pages, guest RAM from physical
+ * 0, and the vCPU with
+ * its shared kvm_run page. Also installs and reads back a CPUID table.
+ */
+#ifndef XSVM_VMM_KVM_VM_H
+#define XSVM_VMM_KVM_VM_H
+
+#include <linux/kvm.h>
+#include <stdint.h>
+
+#include "cpuid/err.h"
+#include "cpuid/table.h"
+#include "guest_mem.h"
+
+/* Guest RAM must end below the 32-bit MMIO hole and the TSS pages. */
+#define VM_MEM_MIN (16ull << 20)
+#define VM_MEM_MAX (3ull << 30)
+#define VM_TSS_ADDR 0xfffbd000ull
+#define VM_IDENTITY_MAP_ADDR 0xfffbc000ull
+
+struct vm {
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	struct guest_mem mem; /* the caller's: not freed here */
+};
+
+/* Check a RAM size against VM_MEM_MIN/VM_MEM_MAX (whole MiB). */
+int vm_mem_check(uint64_t mem_bytes, struct xsvm_err *err);
+
+/*
+ * Create the VM with mem (already mapped, see guest_mem_alloc()) as its
+ * RAM at guest physical 0. On failure nothing is left open.
+ */
+int vm_create(struct vm *vm, const struct guest_mem *mem,
+	      struct xsvm_err *err);
+void vm_destroy(struct vm *vm);
+
+/* KVM_SET_CPUID2 with every entry of t. */
+int vm_set_cpuid(struct vm *vm, const struct cpuid_table *t,
+		 struct xsvm_err *err);
+/* KVM_GET_CPUID2: what the guest will really see. */
+int vm_get_cpuid(struct vm *vm, struct cpuid_table *t, struct xsvm_err *err);
+
+/* Guest virtual to physical through the vCPU's current page tables. */
+int vm_translate(struct vm *vm, uint64_t gva, uint64_t *gpa);
+
+#endif

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: MIT
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "boot_cpu.h"
+#include "console.h"
+#include "cpuid/builder.h"
+#include "kvm_vm.h"
+#include "loader_bzimage.h"
+#include "machine.h"
+#include "uart.h"
+
+/* A kernel or initrd file, mapped read-only. */
+struct input_file {
+	const char *path;
+	const uint8_t *data;
+	size_t len;
+};
+
+static int file_map(struct input_file *f, const char *path, const char *what,
+		    uint64_t max, const char *max_what, struct xsvm_err *err)
+{
+	struct stat st;
+	void *p;
+	int fd;
+
+	memset(f, 0, sizeof(*f));
+	f->path = path;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return xsvm_err_set(err, errno, "%s: %s: %s", path, what,
+				    strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return xsvm_err_set(err, EINVAL, "%s: %s: not a regular file",
+				    path, what);
+	}
+	if (!st.st_size) {
+		close(fd);
+		return xsvm_err_set(err, EINVAL, "%s: %s: empty file", path,
+				    what);
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return xsvm_err_set(err, E2BIG,
+				    "%s: %s of %llu bytes is larger than %s (%llu bytes)",
+				    path, what, (unsigned long long)st.st_size,
+				    max_what, (unsigned long long)max);
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return xsvm_err_set(err, errno, "%s: %s: %s", path, what,
+				    strerror(errno));
+	f->data = p;
+	f->len = (size_t)st.st_size;
+	return 0;
+}
+
+static void file_unmap(struct input_file *f)
+{
+	if (f->data)
+		munmap((void *)f->data, f->len);
+	memset(f, 0, sizeof(*f));
+}
+
+struct machine {
+	const struct machine_config *c;
+	struct machine_result *r;
+	struct guest_mem mem;
+	struct vm vm;
+	struct uart uart;
+	struct console con;
+	struct boot_cpu_state cpu;
+};
+
+/* Kernel, initrd, boot_params and the entry state, all in guest RAM. */
+static int load_guest(struct machine *m, struct xsvm_err *err)
+{
+	const struct machine_config *c = m->c;
+	struct machine_result *r = m->r;
+	struct input_file kernel, initrd = { 0 };
+	struct boot_config bc = { 0 };
+	int ret;
+
+	ret = file_map(&kernel, c->kernel_path, "kernel", c->mem_bytes,
+		       "guest RAM", err);
+	if (ret)
+		return ret;
+	r->kernel_file_size = kernel.len;
+	ret = loader_kernel_load(kernel.data, kernel.len, c->kernel_path,
+				 &m->mem, &r->kernel, err);
+	file_unmap(&kernel);
+	if (ret)
+		return ret;
+	if (c->initrd_path) {
+		ret = file_map(&initrd, c->initrd_path, "initrd", c->mem_bytes,
+			       "guest RAM", err);
+		if (ret)
+			return ret;
+		r->initrd_size = initrd.len;
+	}
+	bc.setup_header = r->kernel.has_setup_header ?
+				  r->kernel.setup_header : NULL;
+	bc.setup_header_len = r->kernel.has_setup_header ?
+				      r->kernel.setup_header_len : 0;
+	bc.kernel_lo = r->kernel.lo;
+	bc.kernel_hi = r->kernel.hi;
+	bc.cmdline = c->cmdline;
+	bc.initrd = initrd.data;
+	bc.initrd_len = initrd.len;
+	ret = boot_params_setup(&m->mem, &bc, &r->layout, err);
+	file_unmap(&initrd);
+	if (ret) {
+		if (c->initrd_path && ret == -E2BIG)
+			xsvm_err_prefix(err, c->initrd_path);
+		return ret;
+	}
+	return boot_cpu_setup(&m->mem, r->kernel.entry, r->layout.boot_params,
+			      &m->cpu, err);
+}
+
+static int vcpu_enter_state(struct machine *m, struct xsvm_err *err)
+{
+	struct kvm_sregs sregs;
+
+	if (ioctl(m->vm.vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return xsvm_err_set(err, errno, "KVM_GET_SREGS: %s",
+				    strerror(errno));
+	boot_cpu_apply(&sregs, &m->cpu);
+	if (ioctl(m->vm.vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+		return xsvm_err_set(err, errno, "KVM_SET_SREGS: %s",
+				    strerror(errno));
+	if (ioctl(m->vm.vcpu_fd, KVM_SET_REGS, &m->cpu.regs) < 0)
+		return xsvm_err_set(err, errno, "KVM_SET_REGS: %s",
+				    strerror(errno));
+	return 0;
+}
+
+/* The VM, the table installed and read back, the vCPU at the entry. */
+static int create_vm(struct machine *m, struct xsvm_err *err)
+{
+	struct machine_result *r = m->r;
+	int ret;
+
+	ret = vm_create(&m->vm, &m->mem, err);
+	if (!ret)
+		ret = vm_set_cpuid(&m->vm, m->c->table, err);
+	if (!ret)
+		ret = vm_get_cpuid(&m->vm, &r->seen, err);
+	if (ret)
+		return ret;
+	r->installed_hash = cpuid_table_hash(m->c->table);
+	r->seen_hash = cpuid_table_hash(&r->seen);
+	cpuid_table_diff(m->c->table, &r->seen, &r->fidelity);
+	return vcpu_enter_state(m, err);
+}
+
+bool machine_linux_version(const char *line, enum linux_version *v)
+{
+	const char *p = line ? strstr(line, "Linux version ") : NULL;
+	unsigned int major, minor;
+
+	if (!p || sscanf(p, "Linux version %u.%u", &major, &minor) != 2)
+		return false;
+	if (major < 6)
+		*v = LINUX_5_15;
+	else if (major == 6 && minor < 8)
+		*v = LINUX_6_1;
+	else if (major == 6 && minor < 19)
+		*v = LINUX_6_8;
+	else
+		*v = LINUX_7_1;
+	return true;
+}
+
+/*
+ * What the kernel should have printed: the model on the table the guest
+ * saw, with 0xD.0/0xD.1 EBX as KVM computes them at run time.
+ */
+static void predict(struct machine *m)
+{
+	const struct machine_config *c = m->c;
+	struct machine_result *r = m->r;
+	struct cpuid_table *t;
+
+	if (c->have_linux_version) {
+		r->pred_version = c->linux_version;
+	} else if (machine_linux_version((r->verdict.have_version ? r->verdict.version : ""),
+					 &r->pred_version)) {
+		r->version_from_kernel = true;
+	} else {
+		return;
+	}
+	t = malloc(sizeof(*t));
+	if (!t)
+		return;
+	*t = r->seen;
+	xsave_dynamic_ebx(t, r->pred_version);
+	if (!linux_check(t, r->pred_version, NULL, &r->pred, NULL)) {
+		struct linux_result *cmp = &r->pred;
+
+		r->predicted = true;
+		if (!r->verdict.block_done) {
+			/* compare what was printed with as many lines */
+			unsigned int n = 0;
+
+			for (unsigned int i = 0; i < r->verdict.nr_lines; i++)
+				n += prediction_line_modelled(r->verdict.lines[i]);
+			if (n < r->pred.nr_lines) {
+				cmp = malloc(sizeof(*cmp));
+				if (!cmp) {
+					r->predicted = false;
+					free(t);
+					return;
+				}
+				*cmp = r->pred;
+				cmp->nr_lines = n;
+				r->pred_partial = true;
+			}
+		}
+		r->pred_matches =
+			!prediction_compare(&r->verdict, cmp, &r->pdiff);
+		if (cmp != &r->pred)
+			free(cmp);
+	}
+	free(t);
+}
+
+static int run_guest(struct machine *m, struct xsvm_err *err)
+{
+	const struct machine_config *c = m->c;
+	struct machine_result *r = m->r;
+	int ret;
+
+	verdict_init(&r->verdict);
+	ret = console_open(&m->con, c->console_path, c->live, &r->verdict,
+			   err);
+	if (ret)
+		return ret;
+	uart_init(&m->uart, &m->con);
+	run_loop(&m->vm, &m->uart, &m->con, &r->verdict, &c->run, &r->run,
+		 &r->stats);
+	verdict_finish(&r->verdict);
+	r->console_bytes = m->con.bytes;
+	r->console_errno = -console_close(&m->con);
+	predict(m);
+	return 0;
+}
+
+int machine_run(const struct machine_config *c, struct machine_result *r,
+		struct xsvm_err *err)
+{
+	struct machine m = { .c = c, .r = r };
+	uint64_t t0 = monotonic_ns();
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	m.vm.kvm_fd = m.vm.vm_fd = m.vm.vcpu_fd = -1;
+	r->failure = MACHINE_BAD_INPUT;
+	ret = vm_mem_check(c->mem_bytes, err);
+	if (!ret)
+		ret = guest_mem_alloc(&m.mem, c->mem_bytes, err);
+	if (!ret)
+		ret = load_guest(&m, err);
+	if (!ret) {
+		r->failure = MACHINE_KVM_FAILED;
+		ret = create_vm(&m, err);
+	}
+	r->ns_setup = monotonic_ns() - t0;
+	if (!ret) {
+		r->failure = MACHINE_BAD_INPUT;
+		ret = run_guest(&m, err);
+	}
+	if (!ret)
+		r->failure = MACHINE_OK;
+	vm_destroy(&m.vm);
+	guest_mem_free(&m.mem);
+	return ret;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One guest run from start to verdict: guest RAM, the kernel and initrd
+ * loaded with the boot protocol, the VM created with the CPUID table
+ * installed and read back, the run loop with the console and the verdict
+ * scanner, and finally the Linux model's prediction for the table the
+ * guest really saw, compared with what the kernel printed.
+ *
+ * Library code: nothing is printed except the guest's own console output.
+ */
+#ifndef XSVM_VMM_MACHINE_H
+#define XSVM_VMM_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot_params.h"
+#include "cpuid/diff.h"
+#include "cpuid/linux.h"
+#include "cpuid/table.h"
+#include "loader.h"
+#include "prediction.h"
+#include "run.h"
+#include "verdict.h"
+
+struct machine_config {
+	const struct cpuid_table *table; /* built: source, policy, builder */
+	const char *kernel_path;
+	const char *initrd_path;	 /* NULL: none */
+	const char *cmdline;
+	uint64_t mem_bytes;
+	struct run_params run;
+	const char *console_path; /* NULL: none */
+	bool live;		  /* console to standard output */
+	bool have_linux_version;  /* else from the kernel's version line */
+	enum linux_version linux_version;
+};
+
+/* Where a failure happened: bad input (exit 2) or KVM (no verdict, 3). */
+enum machine_failure {
+	MACHINE_OK,
+	MACHINE_BAD_INPUT,
+	MACHINE_KVM_FAILED,
+};
+
+struct machine_result {
+	enum machine_failure failure;
+	struct cpuid_table seen;    /* KVM_GET_CPUID2 after KVM_SET_CPUID2 */
+	uint64_t installed_hash, seen_hash;
+	struct cpuid_diff fidelity; /* installed vs seen */
+	struct loaded_kernel kernel;
+	struct boot_layout layout;
+	uint64_t kernel_file_size, initrd_size;
+	struct verdict verdict;
+	struct run_result run;
+	struct run_stats stats;
+	uint64_t ns_setup; /* reading files, loading, creating the VM */
+	int console_errno; /* a failed write to the console file */
+	uint64_t console_bytes;
+	/* The prediction for the table the guest saw. */
+	bool predicted;
+	bool version_from_kernel;
+	enum linux_version pred_version;
+	struct linux_result pred;
+	struct prediction_diff pdiff;
+	bool pred_matches;
+	/*
+	 * The run ended inside the kernel's x86/fpu block (e.g. on an
+	 * instruction KVM cannot emulate): only the lines printed so far are
+	 * compared, with as many predicted lines.
+	 */
+	bool pred_partial;
+};
+
+/*
+ * Run a guest. Returns 0 when the guest ran (whatever its verdict), or a
+ * negative errno with err set and r->failure saying which kind.
+ */
+int machine_run(const struct machine_config *c, struct machine_result *r,
+		struct xsvm_err *err);
+
+/* The model version for a "Linux version X.Y..." line, false if none. */
+bool machine_linux_version(const char *version_line, enum linux_version *v);
+
+#endif

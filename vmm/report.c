@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+
+#include "json.h"
+#include "report.h"
+
+static void fidelity(struct json_writer *w, const struct cpuid_diff *d)
+{
+	json_u64(w, "fidelity_total", d->total);
+	json_begin_array(w, "fidelity");
+	for (unsigned int i = 0; i < d->nr; i++) {
+		const struct cpuid_diff_entry *e = &d->d[i];
+
+		json_begin_object(w, NULL);
+		json_string(w, "kind", cpuid_diff_kind_name(e->kind));
+		json_hex(w, "leaf", e->leaf);
+		json_hex(w, "subleaf", e->subleaf);
+		if (e->kind == CPUID_DIFF_CHANGED) {
+			json_string(w, "register", cpuid_reg_names[e->reg]);
+			json_hex(w, "installed", e->a);
+			json_hex(w, "seen", e->b);
+		}
+		json_end_object(w);
+	}
+	json_end_array(w);
+}
+
+static void lines(struct json_writer *w, const char *key,
+		  const char (*l)[LINUX_LINE_LEN], unsigned int n)
+{
+	json_begin_array(w, key);
+	for (unsigned int i = 0; i < n; i++)
+		json_string(w, NULL, l[i]);
+	json_end_array(w);
+}
+
+static void observed(struct json_writer *w, const struct verdict *v)
+{
+	json_begin_object(w, "observed");
+	json_string(w, "problem", v->problem);
+	json_bool(w, "panic", v->panic);
+	json_string(w, "panic_line", v->panic_line);
+	json_bool(w, "block_done", v->block_done);
+	json_u64(w, "console_lines", v->nr_console_lines);
+	json_u64(w, "lines_dropped", v->nr_dropped);
+	json_begin_array(w, "lines");
+	for (unsigned int i = 0; i < v->nr_lines; i++)
+		json_string(w, NULL, v->lines[i]);
+	json_end_array(w);
+	json_end_object(w);
+}
+
+static void pdiff(struct json_writer *w, const struct prediction_diff *d)
+{
+	unsigned int n;
+
+	json_u64(w, "matched", d->nr_matched);
+	json_u64(w, "missing_total", d->nr_missing);
+	json_u64(w, "unexpected_total", d->nr_unexpected);
+	json_begin_array(w, "missing");
+	n = d->nr_missing < PREDICTION_MAX_LISTED ? d->nr_missing :
+						     PREDICTION_MAX_LISTED;
+	for (unsigned int i = 0; i < n; i++)
+		json_string(w, NULL, d->missing[i]);
+	json_end_array(w);
+	json_begin_array(w, "unexpected");
+	n = d->nr_unexpected < PREDICTION_MAX_LISTED ? d->nr_unexpected :
+							PREDICTION_MAX_LISTED;
+	for (unsigned int i = 0; i < n; i++)
+		json_string(w, NULL, d->unexpected[i]);
+	json_end_array(w);
+}
+
+static void prediction(struct json_writer *w, const struct machine_result *r)
+{
+	json_begin_object(w, "prediction");
+	json_bool(w, "made", r->predicted);
+	if (r->predicted) {
+		json_string(w, "linux", linux_version_name(r->pred_version));
+		json_bool(w, "version_from_kernel", r->version_from_kernel);
+		json_bool(w, "consistent", r->pred.consistent);
+		json_hex(w, "xcr0", r->pred.xcr0);
+		json_hex(w, "xss", r->pred.xss);
+		json_u64(w, "size", r->pred.size);
+		json_bool(w, "matches", r->pred_matches);
+		json_bool(w, "partial", r->pred_partial);
+		lines(w, "lines", r->pred.lines, r->pred.nr_lines);
+		pdiff(w, &r->pdiff);
+	}
+	json_end_object(w);
+}
+
+static void exits(struct json_writer *w, const struct run_stats *s)
+{
+	json_begin_object(w, "exits");
+	json_u64(w, "total", s->exits);
+	json_u64(w, "io", s->exits_io);
+	json_u64(w, "mmio", s->exits_mmio);
+	json_u64(w, "other", s->exits_other);
+	json_u64(w, "io_default_reads", s->io_default_reads);
+	json_u64(w, "io_default_writes", s->io_default_writes);
+	json_u64(w, "mmio_reads", s->mmio_reads);
+	json_u64(w, "mmio_writes", s->mmio_writes);
+	json_end_object(w);
+}
+
+static void timings(struct json_writer *w, const struct machine_result *r)
+{
+	const struct run_stats *s = &r->stats;
+
+	json_begin_object(w, "timings_ns");
+	json_u64(w, "setup", r->ns_setup);
+	json_u64(w, "first_console_byte", s->ns_first_byte);
+	json_u64(w, "verdict", s->ns_verdict);
+	json_u64(w, "total", s->ns_total);
+	json_u64(w, "in_kvm_run", s->ns_in_kvm);
+	json_u64(w, "in_xsvm", s->ns_total - s->ns_in_kvm);
+	json_end_object(w);
+}
+
+static void run_end(struct json_writer *w, const struct run_result *r)
+{
+	json_begin_object(w, "end");
+	json_string(w, "reason", run_end_name(r->end));
+	json_string(w, "detail", r->detail);
+	json_u64(w, "kvm_exit_reason", r->exit_reason);
+	if (r->end == RUN_END_DEBUG_EXIT)
+		json_u64(w, "debug_exit_value", r->debug_exit_value);
+	if (r->have_rip) {
+		char hex[3 * sizeof(r->insn) + 1] = "";
+
+		for (unsigned int i = 0; i < r->insn_len; i++)
+			snprintf(hex + (i ? 3 * i - 1 : 0),
+				 sizeof(hex) - (i ? 3 * i - 1 : 0), "%s%02x",
+				 i ? " " : "", r->insn[i]);
+		json_hex(w, "rip", r->rip);
+		json_string(w, "insn_bytes", hex);
+		json_string(w, "insn", r->mnemonic ? r->mnemonic : "");
+		json_string(w, "remedy", r->remedy ? r->remedy : "");
+	}
+	json_end_object(w);
+}
+
+int report_write(FILE *f, const struct report *rep)
+{
+	const struct machine_result *r = rep->result;
+	const struct machine_config *c = rep->config;
+	struct json_writer w;
+
+	json_init(&w, f);
+	json_begin_object(&w, NULL);
+	json_string(&w, "verdict", verdict_name(r->verdict.verdict));
+	json_u64(&w, "exit_status", (uint64_t)rep->exit_status);
+	json_string(&w, "kernel", c->kernel_path);
+	json_string(&w, "kernel_format", r->kernel.format ? r->kernel.format : "");
+	json_hex(&w, "kernel_entry", r->kernel.entry);
+	json_string(&w, "kernel_version", (r->verdict.have_version ? r->verdict.version : ""));
+	json_string(&w, "initrd", c->initrd_path ? c->initrd_path : "");
+	json_string(&w, "cmdline", rep->cmdline);
+	json_u64(&w, "mem_mib", c->mem_bytes >> 20);
+	json_string(&w, "source", rep->source);
+	json_string(&w, "policy", rep->policy);
+	json_string(&w, "order", rep->order);
+	json_hex(&w, "table_hash", r->installed_hash);
+	json_hex(&w, "seen_table_hash", r->seen_hash);
+	fidelity(&w, &r->fidelity);
+	observed(&w, &r->verdict);
+	prediction(&w, r);
+	run_end(&w, &r->run);
+	exits(&w, &r->stats);
+	timings(&w, r);
+	json_u64(&w, "console_bytes", r->console_bytes);
+	json_end_object(&w);
+	return json_finish(&w) ? -EIO : 0;
+}

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: MIT
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
+
+#include "insn.h"
+#include "run.h"
+
+static const char *const end_names[RUN_END_NR] = {
+	[RUN_END_NONE] = "none",
+	[RUN_END_VERDICT] = "verdict",
+	[RUN_END_DEBUG_EXIT] = "debug_exit",
+	[RUN_END_RESET] = "reset",
+	[RUN_END_SHUTDOWN] = "shutdown",
+	[RUN_END_HLT] = "hlt",
+	[RUN_END_TIMEOUT] = "timeout",
+	[RUN_END_SIGNAL] = "signal",
+	[RUN_END_INTERNAL_ERROR] = "internal_error",
+	[RUN_END_KVM_ERROR] = "kvm_error",
+};
+
+const char *run_end_name(enum run_end e)
+{
+	return e < RUN_END_NR ? end_names[e] : "?";
+}
+
+/*
+ * Signals interrupt KVM_RUN: the handler records which one and sets
+ * immediate_exit so that a signal arriving just before KVM_RUN is not lost.
+ */
+static volatile sig_atomic_t got_signal;
+static struct kvm_run *volatile signal_run;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+	if (signal_run)
+		signal_run->immediate_exit = 1;
+}
+
+struct saved_signals {
+	struct sigaction old[3];
+};
+
+static const int handled[3] = { SIGINT, SIGTERM, SIGALRM };
+
+static void signals_install(struct kvm_run *run, double timeout_s,
+			    struct saved_signals *sv)
+{
+	struct sigaction sa;
+	struct itimerval it = { 0 };
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	got_signal = 0;
+	signal_run = run;
+	for (int i = 0; i < 3; i++)
+		sigaction(handled[i], &sa, &sv->old[i]);
+	if (timeout_s > 0) {
+		it.it_value.tv_sec = (time_t)timeout_s;
+		it.it_value.tv_usec =
+			(suseconds_t)((timeout_s - (double)it.it_value.tv_sec) * 1e6);
+		if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+			it.it_value.tv_usec = 1;
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
+}
+
+static void signals_restore(struct saved_signals *sv)
+{
+	struct itimerval off = { 0 };
+
+	setitimer(ITIMER_REAL, &off, NULL);
+	for (int i = 0; i < 3; i++)
+		sigaction(handled[i], &sv->old[i], NULL);
+	signal_run = NULL;
+}
+
+struct loop {
+	struct vm *vm;
+	struct uart *uart;
+	struct console *con;
+	struct verdict *v;
+	const struct run_params *p;
+	struct run_result *r;
+	struct run_stats *s;
+	uint64_t t0;
+};
+
+static void end(struct loop *l, enum run_end e)
+{
+	if (l->r->end == RUN_END_NONE)
+		l->r->end = e;
+}
+
+static void io_byte(struct loop *l, uint16_t port, bool write, uint8_t *b)
+{
+	if (port >= UART_BASE && port < UART_BASE + UART_PORTS) {
+		uart_io(l->uart, port - UART_BASE, write, b);
+		return;
+	}
+	if (port == I8042_CMD_PORT || port == I8042_DATA_PORT) {
+		if (!write)
+			*b = 0; /* status: no data, input buffer empty */
+		else if (port == I8042_CMD_PORT && *b == I8042_CMD_RESET)
+			end(l, RUN_END_RESET);
+		return;
+	}
+	if (port == DEBUG_EXIT_PORT && write) {
+		l->r->debug_exit_value = *b;
+		end(l, RUN_END_DEBUG_EXIT);
+		return;
+	}
+	if (write) {
+		l->s->io_default_writes++;
+	} else {
+		*b = 0xff;
+		l->s->io_default_reads++;
+	}
+}
+
+static void handle_io(struct loop *l)
+{
+	struct kvm_run *run = l->vm->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	bool write = run->io.direction == KVM_EXIT_IO_OUT;
+	uint64_t total = (uint64_t)run->io.size * run->io.count;
+
+	l->s->exits_io++;
+	if (run->io.data_offset + total > l->vm->run_size || !run->io.size) {
+		snprintf(l->r->detail, sizeof(l->r->detail),
+			 "KVM_EXIT_IO with %u x %u bytes at offset %llu does not fit kvm_run",
+			 run->io.count, run->io.size,
+			 (unsigned long long)run->io.data_offset);
+		end(l, RUN_END_KVM_ERROR);
+		return;
+	}
+	/* Each device is byte-wide; wider accesses hit consecutive ports. */
+	for (uint64_t i = 0; i < total; i++)
+		io_byte(l, (uint16_t)(run->io.port + i % run->io.size), write,
+			&data[i]);
+}
+
+static void handle_mmio(struct loop *l)
+{
+	struct kvm_run *run = l->vm->run;
+
+	l->s->exits_mmio++;
+	if (run->mmio.is_write) {
+		l->s->mmio_writes++;
+	} else {
+		memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		l->s->mmio_reads++;
+	}
+}
+
+/* RIP and the bytes there, for an emulation failure. */
+static void read_insn(struct loop *l)
+{
+	struct kvm_regs regs;
+	struct insn_name n;
+	uint64_t gpa;
+	struct run_result *r = l->r;
+
+	if (ioctl(l->vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+		return;
+	r->rip = regs.rip;
+	r->have_rip = true;
+	if (vm_translate(l->vm, regs.rip, &gpa))
+		return;
+	for (r->insn_len = sizeof(r->insn); r->insn_len; r->insn_len--)
+		if (guest_mem_contains(&l->vm->mem, gpa, r->insn_len))
+			break;
+	if (r->insn_len)
+		memcpy(r->insn, guest_mem_ptr(&l->vm->mem, gpa, r->insn_len),
+		       r->insn_len);
+	insn_identify(r->insn, r->insn_len, &n);
+	r->mnemonic = n.mnemonic;
+	r->remedy = n.remedy;
+}
+
+static void handle_internal(struct loop *l)
+{
+	struct kvm_run *run = l->vm->run;
+
+	snprintf(l->r->detail, sizeof(l->r->detail),
+		 "KVM_EXIT_INTERNAL_ERROR, suberror %u%s", run->internal.suberror,
+		 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ?
+			 " (instruction emulation failed)" : "");
+	read_insn(l);
+	end(l, RUN_END_INTERNAL_ERROR);
+}
+
+/* One dispatch on the exit reason. */
+static void dispatch(struct loop *l)
+{
+	struct kvm_run *run = l->vm->run;
+
+	l->s->exits++;
+	l->r->exit_reason = run->exit_reason;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		handle_io(l);
+		return;
+	case KVM_EXIT_MMIO:
+		handle_mmio(l);
+		return;
+	case KVM_EXIT_INTR:
+		l->s->exits_other++;
+		return;
+	case KVM_EXIT_HLT:
+		l->s->exits_other++;
+		end(l, RUN_END_HLT);
+		return;
+	case KVM_EXIT_SHUTDOWN:
+		l->s->exits_other++;
+		read_insn(l);
+		snprintf(l->r->detail, sizeof(l->r->detail),
+			 "KVM_EXIT_SHUTDOWN: the guest triple-faulted");
+		end(l, RUN_END_SHUTDOWN);
+		return;
+	case KVM_EXIT_INTERNAL_ERROR:
+		l->s->exits_other++;
+		handle_internal(l);
+		return;
+	case KVM_EXIT_FAIL_ENTRY:
+		l->s->exits_other++;
+		snprintf(l->r->detail, sizeof(l->r->detail),
+			 "KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		end(l, RUN_END_KVM_ERROR);
+		return;
+	default:
+		l->s->exits_other++;
+		snprintf(l->r->detail, sizeof(l->r->detail),
+			 "unexpected KVM exit reason %u", run->exit_reason);
+		end(l, RUN_END_KVM_ERROR);
+		return;
+	}
+}
+
+/* After each exit: has the verdict arrived, and may the VM stop? */
+static void check_verdict(struct loop *l, uint64_t now)
+{
+	if (!l->s->ns_verdict && l->v->verdict != VERDICT_NONE)
+		l->s->ns_verdict = now - l->t0;
+	if (!l->p->full_boot && verdict_block_done(l->v))
+		end(l, RUN_END_VERDICT);
+}
+
+static void kvm_run_once(struct loop *l)
+{
+	struct kvm_run *run = l->vm->run;
+	uint64_t a, b;
+	int ret;
+
+	a = monotonic_ns();
+	ret = ioctl(l->vm->vcpu_fd, KVM_RUN, 0);
+	b = monotonic_ns();
+	l->s->ns_in_kvm += b - a;
+	run->immediate_exit = 0;
+	if (ret < 0 && (errno == EINTR || errno == EAGAIN)) {
+		l->s->exits_other++;
+		return;
+	}
+	if (ret < 0) {
+		snprintf(l->r->detail, sizeof(l->r->detail), "KVM_RUN: %s",
+			 strerror(errno));
+		end(l, RUN_END_KVM_ERROR);
+		return;
+	}
+	dispatch(l);
+	check_verdict(l, b);
+}
+
+int run_loop(struct vm *vm, struct uart *uart, struct console *con,
+	     struct verdict *v, const struct run_params *p,
+	     struct run_result *r, struct run_stats *s)
+{
+	struct loop l = { vm, uart, con, v, p, r, s, 0 };
+	struct saved_signals sv;
+
+	memset(r, 0, sizeof(*r));
+	memset(s, 0, sizeof(*s));
+	signals_install(vm->run, p->timeout_s, &sv);
+	l.t0 = monotonic_ns();
+	while (r->end == RUN_END_NONE) {
+		kvm_run_once(&l);
+		if (got_signal && r->end == RUN_END_NONE) {
+			r->signal = got_signal;
+			end(&l, got_signal == SIGALRM ? RUN_END_TIMEOUT :
+							RUN_END_SIGNAL);
+		}
+	}
+	s->ns_total = monotonic_ns() - l.t0;
+	if (con->first_byte_ns)
+		s->ns_first_byte = con->first_byte_ns > l.t0 ?
+					   con->first_byte_ns - l.t0 : 0;
+	signals_restore(&sv);
+	console_flush(con);
+	return 0;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The run loop: KVM_RUN until the guest ends, a verdict is reached (and the
+ * kernel has finished its x86/fpu lines), --timeout expires or a signal
+ * arrives; one dispatch on the exit reason. Port I/O goes to the UART, the
+ * i8042 reset, the debug-exit port, or a safe default (reads all-ones,
+ * writes ignored, both counted); MMIO likewise.
+ */
+#ifndef XSVM_VMM_RUN_H
+#define XSVM_VMM_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "console.h"
+#include "kvm_vm.h"
+#include "uart.h"
+#include "verdict.h"
+
+#define I8042_DATA_PORT 0x60
+#define I8042_CMD_PORT 0x64
+#define I8042_CMD_RESET 0xfe
+/* isa-debug-exit convention: writing v ends the run with status (v<<1)|1. */
+#define DEBUG_EXIT_PORT 0xf4
+
+enum run_end {
+	RUN_END_NONE,
+	RUN_END_VERDICT,	/* verdict reached, x86/fpu block done */
+	RUN_END_DEBUG_EXIT,	/* the guest wrote DEBUG_EXIT_PORT */
+	RUN_END_RESET,		/* i8042 reset (reboot=k, poweroff -f) */
+	RUN_END_SHUTDOWN,	/* triple fault */
+	RUN_END_HLT,		/* HLT reached user space */
+	RUN_END_TIMEOUT,
+	RUN_END_SIGNAL,
+	RUN_END_INTERNAL_ERROR, /* KVM could not emulate an instruction */
+	RUN_END_KVM_ERROR,	/* KVM_RUN failed, entry failed, unknown exit */
+	RUN_END_NR,
+};
+
+/* "verdict", "debug_exit", ... (snake_case, stable: in JSON reports). */
+const char *run_end_name(enum run_end e);
+
+struct run_params {
+	double timeout_s; /* 0: none */
+	bool full_boot;	  /* keep running after the verdict */
+};
+
+struct run_stats {
+	uint64_t exits, exits_io, exits_mmio, exits_other;
+	uint64_t io_default_reads, io_default_writes; /* unhandled ports */
+	uint64_t mmio_reads, mmio_writes;
+	uint64_t ns_in_kvm;  /* inside KVM_RUN */
+	uint64_t ns_total;   /* from the first KVM_RUN to the end */
+	uint64_t ns_verdict; /* from the first KVM_RUN to the verdict, 0 = none */
+	uint64_t ns_first_byte;
+};
+
+struct run_result {
+	enum run_end end;
+	int signal;	       /* RUN_END_SIGNAL */
+	uint32_t debug_exit_value; /* RUN_END_DEBUG_EXIT: the value written */
+	uint32_t exit_reason;  /* the last KVM exit reason */
+	uint64_t rip;
+	bool have_rip;
+	uint8_t insn[15];
+	unsigned int insn_len;
+	const char *mnemonic, *remedy; /* RUN_END_INTERNAL_ERROR, may be NULL */
+	char detail[256];	       /* one line for the user */
+};
+
+int run_loop(struct vm *vm, struct uart *uart, struct console *con,
+	     struct verdict *v, const struct run_params *p,
+	     struct run_result *r, struct run_stats *s);
+
+#endif

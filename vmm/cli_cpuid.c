@@ -9,17 +9,8 @@
 #include "cli_cpuid.h"
 #include "cli_util.h"
 
-enum {
-	OPT_HELP = 'h',
-	OPT_CPUID = 256,
-	OPT_XCR0,
-	OPT_XSS,
-	OPT_ORDER,
-	OPT_LINUX,
-	OPT_JSON,
-	OPT_POLICY,
-	OPT_XFAM,
-};
+#define OPT_HELP 'h'
+
 
 struct cpuid_cmd {
 	const char *name;
@@ -31,31 +22,25 @@ struct cpuid_cmd {
 };
 
 static const struct option build_opts[] = {
-	{ "cpuid", required_argument, NULL, OPT_CPUID },
-	{ "policy", required_argument, NULL, OPT_POLICY },
-	{ "xfam", required_argument, NULL, OPT_XFAM },
-	{ "xcr0", required_argument, NULL, OPT_XCR0 },
-	{ "xss", required_argument, NULL, OPT_XSS },
-	{ "xsave-order", required_argument, NULL, OPT_ORDER },
-	{ "linux", required_argument, NULL, OPT_LINUX },
-	{ "json", no_argument, NULL, OPT_JSON },
+	CPUID_TABLE_OPTIONS,
+	{ "json", no_argument, NULL, CPUID_OPT_JSON },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
 static const struct option check_opts[] = {
-	{ "xcr0", required_argument, NULL, OPT_XCR0 },
-	{ "xss", required_argument, NULL, OPT_XSS },
-	{ "linux", required_argument, NULL, OPT_LINUX },
-	{ "json", no_argument, NULL, OPT_JSON },
+	{ "xcr0", required_argument, NULL, CPUID_OPT_XCR0 },
+	{ "xss", required_argument, NULL, CPUID_OPT_XSS },
+	{ "linux", required_argument, NULL, CPUID_OPT_LINUX },
+	{ "json", no_argument, NULL, CPUID_OPT_JSON },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
 static const struct option orders_opts[] = {
-	{ "xcr0", required_argument, NULL, OPT_XCR0 },
-	{ "xss", required_argument, NULL, OPT_XSS },
-	{ "json", no_argument, NULL, OPT_JSON },
+	{ "xcr0", required_argument, NULL, CPUID_OPT_XCR0 },
+	{ "xss", required_argument, NULL, CPUID_OPT_XSS },
+	{ "json", no_argument, NULL, CPUID_OPT_JSON },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -182,37 +167,36 @@ static int bad_option(const struct cpuid_cmd *c, char **argv, int ret)
 			c->name, arg, c->name);
 }
 
-/* Apply one recognised option; returns 0 or an exit status. */
-static int apply_option(int opt, const char *arg, struct cpuid_opts *o)
+int cli_cpuid_option(int opt, const char *arg, struct cpuid_opts *o)
 {
 	struct xsvm_err err = { { 0 } };
 	int ret = 0;
 
 	switch (opt) {
-	case OPT_CPUID:
+	case CPUID_OPT_CPUID:
 		o->source = arg;
 		break;
-	case OPT_XCR0:
+	case CPUID_OPT_XCR0:
 		ret = cli_parse_u64("--xcr0", arg, &o->xcr0, &err);
 		o->have_xcr0 = true;
 		break;
-	case OPT_XSS:
+	case CPUID_OPT_XSS:
 		ret = cli_parse_u64("--xss", arg, &o->xss, &err);
 		o->have_xss = true;
 		break;
-	case OPT_ORDER:
+	case CPUID_OPT_ORDER:
 		ret = xsave_order_parse(arg, &o->order, &err);
 		break;
-	case OPT_LINUX:
+	case CPUID_OPT_LINUX:
 		ret = linux_version_parse(arg, &o->linux_version, &err);
 		break;
-	case OPT_JSON:
+	case CPUID_OPT_JSON:
 		o->json = true;
 		break;
-	case OPT_POLICY:
+	case CPUID_OPT_POLICY:
 		o->policy = arg;
 		break;
-	case OPT_XFAM:
+	case CPUID_OPT_XFAM:
 		ret = cli_parse_u64("--xfam", arg, &o->xfam, &err);
 		o->have_xfam = true;
 		break;
@@ -235,7 +219,7 @@ static int parse_opts(const struct cpuid_cmd *c, int argc, char **argv,
 			fputs(c->usage, stdout);
 			return CLI_EXIT_OK;
 		}
-		ret = apply_option(opt, optarg, o);
+		ret = cli_cpuid_option(opt, optarg, o);
 		if (ret)
 			return ret;
 	}

@@ -31,6 +31,35 @@ struct cpuid_opts {
 	bool json;
 };
 
+/* getopt_long values of the options the table-building commands share. */
+enum cpuid_opt_id {
+	CPUID_OPT_CPUID = 256,
+	CPUID_OPT_POLICY,
+	CPUID_OPT_XFAM,
+	CPUID_OPT_XCR0,
+	CPUID_OPT_XSS,
+	CPUID_OPT_ORDER,
+	CPUID_OPT_LINUX,
+	CPUID_OPT_JSON,
+	CPUID_OPT_END, /* commands number their own options from here */
+};
+
+/* The options that say how a table is built (build and run). */
+#define CPUID_TABLE_OPTIONS                                              \
+	{ "cpuid", required_argument, NULL, CPUID_OPT_CPUID },           \
+	{ "policy", required_argument, NULL, CPUID_OPT_POLICY },         \
+	{ "xfam", required_argument, NULL, CPUID_OPT_XFAM },             \
+	{ "xcr0", required_argument, NULL, CPUID_OPT_XCR0 },             \
+	{ "xss", required_argument, NULL, CPUID_OPT_XSS },               \
+	{ "xsave-order", required_argument, NULL, CPUID_OPT_ORDER },     \
+	{ "linux", required_argument, NULL, CPUID_OPT_LINUX }
+
+/*
+ * Apply one option of enum cpuid_opt_id to o. Returns 0, or an exit
+ * status after printing what is wrong with the value.
+ */
+int cli_cpuid_option(int opt, const char *arg, struct cpuid_opts *o);
+
 int cli_cpuid_build(const struct cpuid_opts *o);
 int cli_cpuid_check(const struct cpuid_opts *o);
 int cli_cpuid_orders(const struct cpuid_opts *o);

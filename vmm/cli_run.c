@@ -19,18 +19,12 @@
 #define RUN_DEFAULT_CMDLINE \
 	"console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 reboot=k panic=-1 nokaslr"
 
+#define OPT_HELP 'h'
+
 enum {
-	OPT_HELP = 'h',
-	OPT_KERNEL = 256,
+	OPT_KERNEL = CPUID_OPT_END,
 	OPT_INITRD,
 	OPT_APPEND,
-	OPT_CPUID,
-	OPT_POLICY,
-	OPT_XFAM,
-	OPT_XCR0,
-	OPT_XSS,
-	OPT_ORDER,
-	OPT_LINUX,
 	OPT_MEM,
 	OPT_TIMEOUT,
 	OPT_CONSOLE,
@@ -43,13 +37,7 @@ static const struct option run_opts[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "append", required_argument, NULL, OPT_APPEND },
-	{ "cpuid", required_argument, NULL, OPT_CPUID },
-	{ "policy", required_argument, NULL, OPT_POLICY },
-	{ "xfam", required_argument, NULL, OPT_XFAM },
-	{ "xcr0", required_argument, NULL, OPT_XCR0 },
-	{ "xss", required_argument, NULL, OPT_XSS },
-	{ "xsave-order", required_argument, NULL, OPT_ORDER },
-	{ "linux", required_argument, NULL, OPT_LINUX },
+	CPUID_TABLE_OPTIONS,
 	{ "mem", required_argument, NULL, OPT_MEM },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
@@ -124,7 +112,6 @@ static int parse_number(const char *opt, const char *arg, uint64_t min,
 
 static int apply_option(int opt, const char *arg, struct run_opts *o)
 {
-	struct xsvm_err err = { { 0 } };
 	uint64_t v;
 	int ret = 0;
 
@@ -138,41 +125,15 @@ static int apply_option(int opt, const char *arg, struct run_opts *o)
 	case OPT_APPEND:
 		o->append = arg;
 		break;
-	case OPT_CPUID:
-		o->table.source = arg;
-		break;
-	case OPT_POLICY:
-		o->table.policy = arg;
-		break;
-	case OPT_XFAM:
-		o->table.have_xfam = true;
-		return cli_parse_u64("--xfam", arg, &o->table.xfam, &err) ?
-			       cli_fail_err(&err) : 0;
-	case OPT_XCR0:
-		o->table.have_xcr0 = true;
-		return cli_parse_u64("--xcr0", arg, &o->table.xcr0, &err) ?
-			       cli_fail_err(&err) : 0;
-	case OPT_XSS:
-		o->table.have_xss = true;
-		return cli_parse_u64("--xss", arg, &o->table.xss, &err) ?
-			       cli_fail_err(&err) : 0;
-	case OPT_ORDER:
-		return xsave_order_parse(arg, &o->table.order, &err) ?
-			       cli_fail_err(&err) : 0;
-	case OPT_LINUX:
-		o->mc.have_linux_version = true;
-		ret = linux_version_parse(arg, &o->mc.linux_version, &err);
-		o->table.linux_version = o->mc.linux_version;
-		return ret ? cli_fail_err(&err) : 0;
 	case OPT_MEM:
 		ret = parse_number("--mem", arg, VM_MEM_MIN >> 20,
 				   VM_MEM_MAX >> 20, &v);
 		o->mc.mem_bytes = v << 20;
-		return ret;
+		break;
 	case OPT_TIMEOUT:
 		ret = parse_number("--timeout", arg, 1, 86400, &v);
 		o->mc.run.timeout_s = (double)v;
-		return ret;
+		break;
 	case OPT_CONSOLE:
 		o->mc.console_path = arg;
 		break;
@@ -185,8 +146,14 @@ static int apply_option(int opt, const char *arg, struct run_opts *o)
 	case OPT_QUIET:
 		o->mc.live = false;
 		break;
+	default:
+		ret = cli_cpuid_option(opt, arg, &o->table);
+		/* --linux also chooses the model of the prediction */
+		o->mc.have_linux_version |= opt == CPUID_OPT_LINUX;
+		o->mc.linux_version = o->table.linux_version;
+		break;
 	}
-	return 0;
+	return ret;
 }
 
 static void opts_init(struct run_opts *o)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "prediction.h"
+#include "text.h"
 
 /* Every line cpuid/linux.c can emit starts with one of these. */
 static const char *const modelled_prefixes[] = {
@@ -52,16 +53,6 @@ bool prediction_line_modelled(const char *line)
 	return b && starts(b, "]: struct is ");
 }
 
-static void copy_text(char *dst, size_t size, const char *src)
-{
-	size_t len = strlen(src);
-
-	if (len >= size)
-		len = size - 1;
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-}
-
 static void add_missing(struct prediction_diff *d,
 			const struct linux_result *pred, unsigned int i)
 {
@@ -70,7 +61,7 @@ static void add_missing(struct prediction_diff *d,
 	if (k >= PREDICTION_MAX_LISTED)
 		return;
 	d->missing_index[k] = i;
-	copy_text(d->missing[k], sizeof(d->missing[k]), pred->lines[i]);
+	text_copy(d->missing[k], sizeof(d->missing[k]), pred->lines[i]);
 }
 
 static void add_unexpected(struct prediction_diff *d, const struct verdict *v,
@@ -84,7 +75,7 @@ static void add_unexpected(struct prediction_diff *d, const struct verdict *v,
 	if (k >= PREDICTION_MAX_LISTED)
 		return;
 	d->unexpected_index[k] = j;
-	copy_text(d->unexpected[k], sizeof(d->unexpected[k]), v->lines[j]);
+	text_copy(d->unexpected[k], sizeof(d->unexpected[k]), v->lines[j]);
 }
 
 int prediction_compare(const struct verdict *v, const struct linux_result *pred,

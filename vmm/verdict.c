@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "verdict.h"
+#include "text.h"
 
 /* A WARN splat (registers, modules, call trace) is never longer than this. */
 #define SPLAT_MAX_LINES 256
@@ -46,17 +47,6 @@ static const struct xstate_rule rules[] = {
 static bool starts(const char *s, const char *prefix)
 {
 	return !strncmp(s, prefix, strlen(prefix));
-}
-
-/* strlcpy-like: dst always terminated, src truncated to fit. */
-static void copy_text(char *dst, size_t size, const char *src)
-{
-	size_t len = strlen(src);
-
-	if (len >= size)
-		len = size - 1;
-	memcpy(dst, src, len);
-	dst[len] = '\0';
 }
 
 static const char *skip_digits(const char *p)
@@ -162,7 +152,7 @@ static void apply_rule(struct verdict *v, const struct xstate_rule *r,
 
 	if (r->verdict == VERDICT_PROBLEM) {
 		if (v->verdict != VERDICT_PROBLEM)
-			copy_text(v->problem, sizeof(v->problem), s);
+			text_copy(v->problem, sizeof(v->problem), s);
 		v->verdict = VERDICT_PROBLEM;
 	} else if (r->verdict != VERDICT_NONE && v->verdict == VERDICT_NONE) {
 		v->verdict = r->verdict;
@@ -179,7 +169,7 @@ static void keep_line(struct verdict *v, const char *s)
 	if (v->block_done)
 		v->nr_late++;
 	else if (v->nr_lines < VERDICT_MAX_LINES)
-		copy_text(v->lines[v->nr_lines++], VERDICT_XLINE_LEN, s);
+		text_copy(v->lines[v->nr_lines++], VERDICT_XLINE_LEN, s);
 	else
 		v->nr_dropped++;
 }
@@ -216,7 +206,7 @@ static void ordinary_line(struct verdict *v)
 static void note_markers(struct verdict *v, const char *s)
 {
 	if (!v->have_version && starts(s, "Linux version ")) {
-		copy_text(v->version, sizeof(v->version), s);
+		text_copy(v->version, sizeof(v->version), s);
 		v->have_version = true;
 	}
 	if (starts(s, "xsvm-guest: init started"))
@@ -224,12 +214,12 @@ static void note_markers(struct verdict *v, const char *s)
 	if (starts(s, "xsvm-guest: dmesg done"))
 		v->dmesg_done = true;
 	if (!v->have_guest_verdict && starts(s, "xsvm-guest: verdict ")) {
-		copy_text(v->guest_verdict, sizeof(v->guest_verdict),
+		text_copy(v->guest_verdict, sizeof(v->guest_verdict),
 			  s + strlen("xsvm-guest: verdict "));
 		v->have_guest_verdict = true;
 	}
 	if (!v->panic && starts(s, "Kernel panic - not syncing")) {
-		copy_text(v->panic_line, sizeof(v->panic_line), s);
+		text_copy(v->panic_line, sizeof(v->panic_line), s);
 		v->panic = true;
 	}
 }

@@ -82,7 +82,6 @@ int xsave_build(struct cpuid_table *t, const struct xsave_build_params *p,
 		struct xsave_build_result *r, struct xsvm_err *err)
 {
 	struct cpuid_entry *e0, *e1;
-	struct xsave_layout l;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
@@ -109,11 +108,11 @@ int xsave_build(struct cpuid_table *t, const struct xsave_build_params *p,
 	if (ret)
 		return ret;
 
-	xsave_layout_compute(t, r->xcr0 | r->xss, &l);
 	r->ecx0 = e0->ecx;
-	r->ebx0 = xsave_standard_size(t, r->xcr0);
-	r->ascending_ebx1 = l.compacted_size;
-	r->ebx1 = xsave_compacted_size_order(&l, &p->order);
+	xsave_state_ebx(t, r->xcr0, r->xss, &p->order, &r->ebx0, &r->ebx1);
+	/* the same state in ascending order, for contrast */
+	xsave_state_ebx(t, r->xcr0, r->xss, NULL, &r->ebx0,
+			&r->ascending_ebx1);
 	e0 = cpuid_table_find_mut(t, XSAVE_LEAF, 0);
 	e0->ebx = r->ebx0;
 	e1 = cpuid_table_find_mut(t, XSAVE_LEAF, 1);
@@ -126,12 +125,14 @@ void xsave_dynamic_ebx(struct cpuid_table *t, enum linux_version v)
 {
 	struct cpuid_entry *e;
 	uint64_t xcr0, xss;
+	uint32_t ebx0, ebx1;
 
 	linux_enter_state(t, v, &xcr0, &xss);
+	xsave_state_ebx(t, xcr0, xss, NULL, &ebx0, &ebx1);
 	e = cpuid_table_find_mut(t, XSAVE_LEAF, 0);
-	if (e && e->subleaf == 0)
-		e->ebx = xsave_standard_size(t, xcr0);
+	if (e)
+		e->ebx = ebx0;
 	e = cpuid_table_find_mut(t, XSAVE_LEAF, 1);
-	if (e && e->subleaf == 1)
-		e->ebx = xsave_compacted_size(t, xcr0 | xss);
+	if (e)
+		e->ebx = ebx1;
 }

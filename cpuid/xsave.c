@@ -206,6 +206,19 @@ uint32_t xsave_compacted_size_order(const struct xsave_layout *l,
 	return xsave_compacted_size_perm(l, perm);
 }
 
+void xsave_state_ebx(const struct cpuid_table *t, uint64_t xcr0, uint64_t xss,
+		     const struct xsave_order *o, uint32_t *ebx0, uint32_t *ebx1)
+{
+	static const struct xsave_order ascending = {
+		.kind = XSAVE_ORDER_ASCENDING,
+	};
+	struct xsave_layout l;
+
+	*ebx0 = xsave_standard_size(t, xcr0);
+	xsave_layout_compute(t, xcr0 | xss, &l);
+	*ebx1 = xsave_compacted_size_order(&l, o ? o : &ascending);
+}
+
 static bool all_or_none(uint64_t v, uint64_t m)
 {
 	return (v & m) == 0 || (v & m) == m;

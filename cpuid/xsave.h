@@ -183,6 +183,18 @@ uint32_t xsave_compacted_size_perm(const struct xsave_layout *l,
 				   const uint8_t *slot_order);
 
 /*
+ * EBX of 0xD.0 and 0xD.1 for an XSAVE state, from the 0xD.i subleaves of t:
+ * *ebx0 = the standard size for xcr0, *ebx1 = the compacted size for
+ * xcr0 | xss accumulated in order o (NULL: ascending, the architectural
+ * definition). The one rule the builder, the KVM-style recomputation and
+ * the CPUID service all use; the masks are taken as given (callers check
+ * them against 0xD.0 EDX:EAX and 0xD.1 EDX:ECX).
+ */
+void xsave_state_ebx(const struct cpuid_table *t, uint64_t xcr0, uint64_t xss,
+		     const struct xsave_order *o, uint32_t *ebx0,
+		     uint32_t *ebx1);
+
+/*
  * Whether XSETBV would accept xcr0 (FACTS.md section 4): x87 set; YMM only
  * with SSE; the AVX-512 trio all or none, and only with YMM; MPX halves equal;
  * AMX halves equal. Returns NULL when valid, else the rule broken.

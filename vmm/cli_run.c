@@ -361,6 +361,7 @@ static int run(struct run_opts *o, struct table_build *tb,
 		return ret;
 	cli_table_warn_defective(tb);
 	o->mc.table = &tb->t;
+	o->mc.order = tb->p.order;
 	ret = build_cmdline(o);
 	if (ret)
 		return ret;

@@ -11,6 +11,7 @@
 #include "boot_cpu.h"
 #include "console.h"
 #include "cpuid/builder.h"
+#include "cpuid_service.h"
 #include "kvm_vm.h"
 #include "loader_bzimage.h"
 #include "machine.h"
@@ -76,6 +77,7 @@ struct machine {
 	struct guest_mem mem;
 	struct vm vm;
 	struct uart uart;
+	struct cpuid_service svc;
 	struct console con;
 	struct boot_cpu_state cpu;
 };
@@ -245,8 +247,9 @@ static int run_guest(struct machine *m, struct xsvm_err *err)
 	if (ret)
 		return ret;
 	uart_init(&m->uart, &m->con);
-	run_loop(&m->vm, &m->uart, &m->con, &r->verdict, &c->run, &r->run,
-		 &r->stats);
+	cpuid_service_init(&m->svc, c->table, &r->seen, &c->order);
+	run_loop(&m->vm, &m->uart, &m->svc, &m->con, &r->verdict, &c->run,
+		 &r->run, &r->stats);
 	verdict_finish(&r->verdict);
 	r->console_bytes = m->con.bytes;
 	r->console_errno = -console_close(&m->con);

@@ -18,6 +18,7 @@
 #include "cpuid/diff.h"
 #include "cpuid/linux.h"
 #include "cpuid/table.h"
+#include "cpuid/xsave.h"
 #include "loader.h"
 #include "prediction.h"
 #include "run.h"
@@ -25,6 +26,7 @@
 
 struct machine_config {
 	const struct cpuid_table *table; /* built: source, policy, builder */
+	struct xsave_order order;	 /* the builder's: CPUID service EBX */
 	const char *kernel_path;
 	const char *initrd_path;	 /* NULL: none */
 	const char *cmdline;

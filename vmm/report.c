@@ -101,6 +101,8 @@ static void exits(struct json_writer *w, const struct run_stats *s)
 	json_u64(w, "io_default_writes", s->io_default_writes);
 	json_u64(w, "mmio_reads", s->mmio_reads);
 	json_u64(w, "mmio_writes", s->mmio_writes);
+	json_u64(w, "svc_queries", s->svc_queries);
+	json_u64(w, "svc_bad_accesses", s->svc_bad_accesses);
 	json_end_object(w);
 }
 

@@ -82,6 +82,7 @@ static void signals_restore(struct saved_signals *sv)
 struct loop {
 	struct vm *vm;
 	struct uart *uart;
+	struct cpuid_service *svc;
 	struct console *con;
 	struct verdict *v;
 	const struct run_params *p;
@@ -122,6 +123,20 @@ static void io_byte(struct loop *l, uint16_t port, bool write, uint8_t *b)
 	}
 }
 
+/* Each of the count repetitions of an access, whole, to the service. */
+static void svc_io(struct loop *l, bool write, uint8_t *data)
+{
+	struct kvm_run *run = l->vm->run;
+	unsigned int off = run->io.port - CPUID_SVC_PORT;
+
+	for (uint32_t i = 0; i < run->io.count; i++)
+		cpuid_service_io(l->svc, off, write,
+				 data + (uint64_t)i * run->io.size,
+				 run->io.size);
+	l->s->svc_queries = l->svc->queries;
+	l->s->svc_bad_accesses = l->svc->bad_accesses;
+}
+
 static void handle_io(struct loop *l)
 {
 	struct kvm_run *run = l->vm->run;
@@ -138,7 +153,13 @@ static void handle_io(struct loop *l)
 		end(l, RUN_END_KVM_ERROR);
 		return;
 	}
-	/* Each device is byte-wide; wider accesses hit consecutive ports. */
+	/* The CPUID service's registers are dwords: it sees whole accesses. */
+	if (l->svc && run->io.port >= CPUID_SVC_PORT &&
+	    run->io.port < CPUID_SVC_PORT + CPUID_SVC_PORTS) {
+		svc_io(l, write, data);
+		return;
+	}
+	/* Other devices are byte-wide; wider accesses hit consecutive ports. */
 	for (uint64_t i = 0; i < total; i++)
 		io_byte(l, (uint16_t)(run->io.port + i % run->io.size), write,
 			&data[i]);
@@ -276,11 +297,12 @@ static void kvm_run_once(struct loop *l)
 	check_verdict(l, b);
 }
 
-int run_loop(struct vm *vm, struct uart *uart, struct console *con,
-	     struct verdict *v, const struct run_params *p,
-	     struct run_result *r, struct run_stats *s)
+int run_loop(struct vm *vm, struct uart *uart, struct cpuid_service *svc,
+	     struct console *con, struct verdict *v,
+	     const struct run_params *p, struct run_result *r,
+	     struct run_stats *s)
 {
-	struct loop l = { vm, uart, con, v, p, r, s, 0 };
+	struct loop l = { vm, uart, svc, con, v, p, r, s, 0 };
 	struct saved_signals sv;
 
 	memset(r, 0, sizeof(*r));

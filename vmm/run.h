@@ -2,9 +2,10 @@
 /*
  * The run loop: KVM_RUN until the guest ends, a verdict is reached (and the
  * kernel has finished its x86/fpu lines), --timeout expires or a signal
- * arrives; one dispatch on the exit reason. Port I/O goes to the UART, the
- * i8042 reset, the debug-exit port, or a safe default (reads all-ones,
- * writes ignored, both counted); MMIO likewise.
+ * arrives; one dispatch on the exit reason. Port I/O goes to the CPUID
+ * service (whole accesses), the UART, the i8042 reset, the debug-exit port
+ * (byte by byte), or a safe default (reads all-ones, writes ignored, both
+ * counted); MMIO likewise.
  */
 #ifndef XSVM_VMM_RUN_H
 #define XSVM_VMM_RUN_H
@@ -13,6 +14,7 @@
 #include <stdint.h>
 
 #include "console.h"
+#include "cpuid_service.h"
 #include "kvm_vm.h"
 #include "uart.h"
 #include "verdict.h"
@@ -49,6 +51,7 @@ struct run_stats {
 	uint64_t exits, exits_io, exits_mmio, exits_other;
 	uint64_t io_default_reads, io_default_writes; /* unhandled ports */
 	uint64_t mmio_reads, mmio_writes;
+	uint64_t svc_queries, svc_bad_accesses; /* the CPUID service */
 	uint64_t ns_in_kvm;  /* inside KVM_RUN */
 	uint64_t ns_total;   /* from the first KVM_RUN to the end */
 	uint64_t ns_verdict; /* from the first KVM_RUN to the verdict, 0 = none */
@@ -68,8 +71,13 @@ struct run_result {
 	char detail[256];	       /* one line for the user */
 };
 
-int run_loop(struct vm *vm, struct uart *uart, struct console *con,
-	     struct verdict *v, const struct run_params *p,
-	     struct run_result *r, struct run_stats *s);
+/*
+ * svc may be NULL: the CPUID service ports then read all-ones like any
+ * port no device owns.
+ */
+int run_loop(struct vm *vm, struct uart *uart, struct cpuid_service *svc,
+	     struct console *con, struct verdict *v,
+	     const struct run_params *p, struct run_result *r,
+	     struct run_stats *s);
 
 #endif

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Console output on the 8250 at 0x3f8. xsvm's UART always reports an
+ * empty transmitter, so bytes go straight to THR without polling LSR; a
+ * whole buffer goes out with one rep outsb.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "guest.h"
+#include "io.h"
+
+#define CONSOLE_LINE_MAX 256
+
+void console_write(const char *s, size_t len)
+{
+	if (len)
+		outsb(GUEST_UART_PORT, s, len);
+}
+
+void console_putline(const char *s)
+{
+	console_write(s, strlen(s));
+	console_write("\n", 1);
+}
+
+void console_printf(const char *fmt, ...)
+{
+	char buf[CONSOLE_LINE_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	console_write(buf, (size_t)n);
+}
+
+void guest_exit(uint8_t v)
+{
+	outb(GUEST_EXIT_PORT, v);
+	for (;;) {
+		cli();
+		hlt();
+	}
+}

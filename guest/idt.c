@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The IDT of the test guest: vectors 0-31 (the CPU's exceptions) go to the
+ * stubs of vectors.S and end here with one console line and the debug exit
+ * (no verdict). Interrupts stay off, so no other vector is ever used.
+ */
+#include <stdint.h>
+
+#include "guest.h"
+
+#define IDT_VECTORS	   32
+#define IDT_CODE_SELECTOR  0x10 /* the boot protocol's 64-bit CS */
+#define IDT_INTERRUPT_GATE 0x8e /* present, DPL 0, 64-bit interrupt gate */
+
+struct idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type;
+	uint16_t offset_mid;
+	uint32_t offset_hi;
+	uint32_t reserved;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct idt_gate) == 16, "IDT gates are 16 bytes");
+
+/* What a stub leaves on the stack (see vectors.S). */
+struct idt_frame {
+	uint64_t vector;
+	uint64_t error_code; /* 0 for vectors without one */
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+extern const uint64_t idt_stubs[IDT_VECTORS];
+
+static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
+
+static const char *const exception_names[IDT_VECTORS] = {
+	[0] = "#DE divide error",
+	[1] = "#DB debug",
+	[2] = "NMI",
+	[3] = "#BP breakpoint",
+	[4] = "#OF overflow",
+	[5] = "#BR bound range",
+	[6] = "#UD invalid opcode",
+	[7] = "#NM device not available",
+	[8] = "#DF double fault",
+	[9] = "coprocessor segment overrun",
+	[10] = "#TS invalid TSS",
+	[11] = "#NP segment not present",
+	[12] = "#SS stack fault",
+	[13] = "#GP general protection",
+	[14] = "#PF page fault",
+	[16] = "#MF x87 floating point",
+	[17] = "#AC alignment check",
+	[18] = "#MC machine check",
+	[19] = "#XM SIMD floating point",
+	[20] = "#VE virtualization",
+	[21] = "#CP control protection",
+	[28] = "#HV hypervisor injection",
+	[29] = "#VC VMM communication",
+	[30] = "#SX security",
+};
+
+void idt_init(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = {
+		.limit = sizeof(idt) - 1,
+		.base = (uint64_t)(uintptr_t)idt,
+	};
+
+	for (unsigned int v = 0; v < IDT_VECTORS; v++) {
+		uint64_t a = idt_stubs[v];
+
+		idt[v] = (struct idt_gate){
+			.offset_lo = (uint16_t)a,
+			.selector = IDT_CODE_SELECTOR,
+			.type = IDT_INTERRUPT_GATE,
+			.offset_mid = (uint16_t)(a >> 16),
+			.offset_hi = (uint32_t)(a >> 32),
+		};
+	}
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+/* Called by vectors.S; never returns. */
+__attribute__((noreturn)) void idt_exception(const struct idt_frame *f);
+
+void idt_exception(const struct idt_frame *f)
+{
+	const char *name =
+		f->vector < IDT_VECTORS ? exception_names[f->vector] : NULL;
+
+	console_printf("xsvm-guest: exception %llu (%s) at RIP 0x%llx, error code 0x%llx",
+		       (unsigned long long)f->vector, name ? name : "reserved",
+		       (unsigned long long)f->rip,
+		       (unsigned long long)f->error_code);
+	guest_exit(GUEST_EXIT_NO_VERDICT);
+}

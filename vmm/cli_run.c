@@ -11,11 +11,13 @@
 
 #include "cli_run.h"
 #include "cli_table.h"
+#include "guest_image.h"
 #include "machine.h"
 #include "report.h"
 
 #define RUN_DEFAULT_MEM_MIB 256
 #define RUN_DEFAULT_TIMEOUT 600.0
+#define RUN_TEST_GUEST_NAME "built-in test guest"
 #define RUN_DEFAULT_CMDLINE \
 	"console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 reboot=k panic=-1 nokaslr"
 
@@ -50,7 +52,7 @@ static const struct option run_opts[] = {
 
 void cli_run_usage(FILE *f)
 {
-	fputs("usage: xsvm run --kernel FILE [--initrd FILE] [--append STR] [--cpuid SOURCE]\n"
+	fputs("usage: xsvm run [--kernel FILE] [--initrd FILE] [--append STR] [--cpuid SOURCE]\n"
 	      "                [--policy NAME|FILE] [--xfam MASK] [--xcr0 MASK] [--xss MASK]\n"
 	      "                [--xsave-order ascending|hash:SEED] [--linux VER] [--mem MIB]\n"
 	      "                [--timeout SEC] [--console FILE] [--report FILE] [--full-boot]\n"
@@ -62,7 +64,11 @@ void cli_run_usage(FILE *f)
 	      "summary goes to standard error.\n"
 	      "\n"
 	      "  --kernel FILE      an ELF vmlinux or a bzImage (its xz, zstd or gzip\n"
-	      "                     payload is decompressed by xsvm and loaded as ELF)\n"
+	      "                     payload is decompressed by xsvm and loaded as ELF).\n"
+	      "                     Default: the built-in test guest, which reads the table\n"
+	      "                     through the CPUID service (port 0x5a0, answered from the\n"
+	      "                     built table in the --xsave-order) and prints what the\n"
+	      "                     --linux model (default 6.8) says that kernel would print\n"
 	      "  --initrd FILE      an initramfs, placed below initrd_addr_max\n"
 	      "  --append STR       kernel arguments added after the defaults:\n"
 	      "                     " RUN_DEFAULT_CMDLINE "\n"
@@ -194,27 +200,56 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	if (optind < argc)
 		return cli_fail("run: unexpected argument '%s' (see xsvm run --help)",
 				argv[optind]);
-	if (!o->mc.kernel_path)
-		return cli_fail("run: --kernel FILE is required (see xsvm run --help)");
+	if (!o->mc.kernel_path && o->mc.initrd_path)
+		return cli_fail("run: --initrd needs --kernel: the built-in test guest takes no initrd");
 	return -1;
 }
 
+/*
+ * A kernel gets the default command line; the built-in test guest gets the
+ * Linux version to model. --append follows either.
+ */
 static int build_cmdline(struct run_opts *o)
 {
-	size_t n = strlen(RUN_DEFAULT_CMDLINE) +
-		   (o->append ? strlen(o->append) + 1 : 0) + 1;
+	char guest[32];
+	const char *base = RUN_DEFAULT_CMDLINE;
+	size_t n;
 
+	if (o->mc.kernel_image) {
+		snprintf(guest, sizeof(guest), "xsvm.linux=%s",
+			 linux_version_name(o->table.linux_version));
+		base = guest;
+	}
+	n = strlen(base) + (o->append ? strlen(o->append) + 1 : 0) + 1;
 	o->cmdline = malloc(n);
 	if (!o->cmdline)
 		return cli_fail("out of memory");
-	snprintf(o->cmdline, n, "%s%s%s", RUN_DEFAULT_CMDLINE,
-		 o->append ? " " : "", o->append ? o->append : "");
+	snprintf(o->cmdline, n, "%s%s%s", base, o->append ? " " : "",
+		 o->append ? o->append : "");
 	o->mc.cmdline = o->cmdline;
 	return 0;
 }
 
+/* Without --kernel, boot the test guest embedded in xsvm. */
+static void use_test_guest(struct run_opts *o)
+{
+	if (o->mc.kernel_path)
+		return;
+	o->mc.kernel_path = RUN_TEST_GUEST_NAME;
+	o->mc.kernel_image = (const uint8_t *)guest_image;
+	o->mc.kernel_image_len = guest_image_len;
+	o->mc.have_linux_version = true;
+	o->mc.linux_version = o->table.linux_version;
+	/* it ends itself, through the debug-exit port, in milliseconds */
+	o->mc.run.full_boot = true;
+}
+
 static int exit_status(const struct machine_result *r)
 {
+	/* The guest said, through the debug-exit port, that it failed. */
+	if (r->run.end == RUN_END_DEBUG_EXIT &&
+	    r->run.debug_exit_value >= DEBUG_EXIT_GUEST_FAILED)
+		return RUN_EXIT_NO_VERDICT;
 	switch (r->verdict.verdict) {
 	case VERDICT_PASSED:
 	case VERDICT_PASSED_NO_XSAVE:
@@ -238,6 +273,9 @@ static void print_fidelity(const struct machine_result *r)
 	fprintf(stderr, "xsvm: table 0x%016llx installed; KVM changed %u register%s/entr%s\n",
 		(unsigned long long)r->installed_hash, d->total,
 		d->total == 1 ? "" : "s", d->total == 1 ? "y" : "ies");
+	if (r->kvm_refused)
+		fprintf(stderr, "xsvm: KVM refused dynamic XSAVE components 0x%llx (AMX TILEDATA: no guest permission on this host); installed without them, the CPUID service answers with them\n",
+			(unsigned long long)r->kvm_refused);
 	for (unsigned int i = 0; i < d->nr; i++) {
 		const struct cpuid_diff_entry *e = &d->d[i];
 
@@ -361,6 +399,7 @@ static int run(struct run_opts *o, struct table_build *tb,
 		return ret;
 	cli_table_warn_defective(tb);
 	o->mc.table = &tb->t;
+	use_test_guest(o);
 	o->mc.order = tb->p.order;
 	ret = build_cmdline(o);
 	if (ret)

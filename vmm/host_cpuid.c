@@ -26,10 +26,12 @@
  * or with an older kernel refuse (EINVAL, EOPNOTSUPP, ENOSYS): the supported
  * table then simply lacks TILEDATA, which is the truth for this host.
  */
-static void request_amx_guest_perm(void)
+int host_request_amx_guest_perm(void)
 {
-	(void)syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_GUEST_PERM,
-		      XFEATURE_XTILE_DATA_BIT);
+	if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_GUEST_PERM,
+		    XFEATURE_XTILE_DATA_BIT) < 0)
+		return -errno;
+	return 0;
 }
 
 static int open_kvm(struct xsvm_err *err)
@@ -153,7 +155,7 @@ int host_cpuid_kvm(struct cpuid_table *t, struct xsvm_err *err)
 	int fd, ret;
 
 	cpuid_table_init(t);
-	request_amx_guest_perm();
+	(void)host_request_amx_guest_perm();
 	fd = open_kvm(err);
 	if (fd < 0)
 		return fd;

@@ -21,6 +21,13 @@
 #define HOST_KVM_DEV "/dev/kvm"
 
 int host_cpuid_kvm(struct cpuid_table *t, struct xsvm_err *err);
+
+/*
+ * Ask for AMX TILEDATA (a dynamic XSAVE component) in guests this process
+ * creates; KVM_SET_CPUID2 refuses a table that lists it without that
+ * permission. Returns 0 or -errno (hosts without AMX refuse).
+ */
+int host_request_amx_guest_perm(void);
 int host_cpuid_native(struct cpuid_table *t, struct xsvm_err *err);
 
 #endif

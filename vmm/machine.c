@@ -12,6 +12,7 @@
 #include "console.h"
 #include "cpuid/builder.h"
 #include "cpuid_service.h"
+#include "host_cpuid.h"
 #include "kvm_vm.h"
 #include "loader_bzimage.h"
 #include "machine.h"
@@ -91,14 +92,21 @@ static int load_guest(struct machine *m, struct xsvm_err *err)
 	struct boot_config bc = { 0 };
 	int ret;
 
-	ret = file_map(&kernel, c->kernel_path, "kernel", c->mem_bytes,
-		       "guest RAM", err);
-	if (ret)
-		return ret;
+	if (c->kernel_image) {
+		memset(&kernel, 0, sizeof(kernel));
+		kernel.data = c->kernel_image;
+		kernel.len = c->kernel_image_len;
+	} else {
+		ret = file_map(&kernel, c->kernel_path, "kernel", c->mem_bytes,
+			       "guest RAM", err);
+		if (ret)
+			return ret;
+	}
 	r->kernel_file_size = kernel.len;
 	ret = loader_kernel_load(kernel.data, kernel.len, c->kernel_path,
 				 &m->mem, &r->kernel, err);
-	file_unmap(&kernel);
+	if (!c->kernel_image)
+		file_unmap(&kernel);
 	if (ret)
 		return ret;
 	if (c->initrd_path) {
@@ -145,15 +153,50 @@ static int vcpu_enter_state(struct machine *m, struct xsvm_err *err)
 	return 0;
 }
 
+/*
+ * KVM_SET_CPUID2 refuses dynamic XSAVE components (AMX TILEDATA) unless
+ * this process has guest permission for them (create_vm() asks), which
+ * hosts without AMX never grant. Then the table goes to KVM without them, and the run says so; the
+ * CPUID service still answers from the whole table.
+ */
+static int install_table(struct machine *m, struct xsvm_err *err)
+{
+	const struct cpuid_table *t = m->c->table;
+	uint64_t dyn = xsave_supported_user(t) & XFEATURE_BIT(XFEATURE_XTILE_DATA);
+	struct cpuid_table *copy;
+	struct cpuid_entry *e;
+	int ret;
+
+	ret = vm_set_cpuid(&m->vm, t, err);
+	if (ret != -EPERM || !dyn)
+		return ret;
+	copy = malloc(sizeof(*copy));
+	if (!copy)
+		return xsvm_err_set(err, ENOMEM, "out of memory");
+	*copy = *t;
+	e = cpuid_table_find_mut(copy, XSAVE_LEAF, 0);
+	e->eax &= ~(uint32_t)dyn;
+	e->edx &= ~(uint32_t)(dyn >> 32);
+	cpuid_table_remove(copy, XSAVE_LEAF, XFEATURE_XTILE_DATA);
+	m->r->kvm_refused = dyn;
+	ret = vm_set_cpuid(&m->vm, copy, err);
+	free(copy);
+	return ret;
+}
+
 /* The VM, the table installed and read back, the vCPU at the entry. */
 static int create_vm(struct machine *m, struct xsvm_err *err)
 {
 	struct machine_result *r = m->r;
 	int ret;
 
+	/* the permission must come before the first vCPU exists */
+	if (xsave_supported_user(m->c->table) &
+	    XFEATURE_BIT(XFEATURE_XTILE_DATA))
+		(void)host_request_amx_guest_perm();
 	ret = vm_create(&m->vm, &m->mem, err);
 	if (!ret)
-		ret = vm_set_cpuid(&m->vm, m->c->table, err);
+		ret = install_table(m, err);
 	if (!ret)
 		ret = vm_get_cpuid(&m->vm, &r->seen, err);
 	if (ret)
@@ -183,9 +226,36 @@ bool machine_linux_version(const char *line, enum linux_version *v)
 }
 
 /*
- * What the kernel should have printed: the model on the table the guest
- * saw, with 0xD.0/0xD.1 EBX as KVM computes them at run time.
+ * The table a guest reads, with 0xD.0/0xD.1 EBX for the state kernel v
+ * enters: a kernel's CPUID instruction sees KVM's table with EBX as KVM
+ * recomputes it; the test guest asks the CPUID service, which answers
+ * from the built table in the builder's order.
  */
+static void guest_view(const struct machine *m, enum linux_version v,
+		       struct cpuid_table *t)
+{
+	const struct machine_config *c = m->c;
+	uint64_t xcr0, xss;
+	uint32_t ebx0, ebx1;
+	struct cpuid_entry *e;
+
+	if (!c->kernel_image) {
+		*t = m->r->seen;
+		xsave_dynamic_ebx(t, v);
+		return;
+	}
+	*t = *c->table;
+	linux_enter_state(t, v, &xcr0, &xss);
+	xsave_state_ebx(t, xcr0, xss, &c->order, &ebx0, &ebx1);
+	e = cpuid_table_find_mut(t, XSAVE_LEAF, 0);
+	if (e && e->subleaf == 0)
+		e->ebx = ebx0;
+	e = cpuid_table_find_mut(t, XSAVE_LEAF, 1);
+	if (e && e->subleaf == 1)
+		e->ebx = ebx1;
+}
+
+/* What the kernel should have printed: the model on the guest's view. */
 static void predict(struct machine *m)
 {
 	const struct machine_config *c = m->c;
@@ -203,8 +273,7 @@ static void predict(struct machine *m)
 	t = malloc(sizeof(*t));
 	if (!t)
 		return;
-	*t = r->seen;
-	xsave_dynamic_ebx(t, r->pred_version);
+	guest_view(m, r->pred_version, t);
 	if (!linux_check(t, r->pred_version, NULL, &r->pred, NULL)) {
 		struct linux_result *cmp = &r->pred;
 

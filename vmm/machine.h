@@ -27,7 +27,14 @@
 struct machine_config {
 	const struct cpuid_table *table; /* built: source, policy, builder */
 	struct xsave_order order;	 /* the builder's: CPUID service EBX */
-	const char *kernel_path;
+	const char *kernel_path;	 /* a file, or the name of kernel_image */
+	/*
+	 * An image in memory instead of a file (the built-in test guest).
+	 * Such a guest reads its table through the CPUID service, so the
+	 * prediction uses the built table with the service's EBX.
+	 */
+	const uint8_t *kernel_image;
+	size_t kernel_image_len;
 	const char *initrd_path;	 /* NULL: none */
 	const char *cmdline;
 	uint64_t mem_bytes;
@@ -50,6 +57,8 @@ struct machine_result {
 	struct cpuid_table seen;    /* KVM_GET_CPUID2 after KVM_SET_CPUID2 */
 	uint64_t installed_hash, seen_hash;
 	struct cpuid_diff fidelity; /* installed vs seen */
+	/* Dynamic XSAVE components KVM would not take (no permission). */
+	uint64_t kvm_refused;
 	struct loaded_kernel kernel;
 	struct boot_layout layout;
 	uint64_t kernel_file_size, initrd_size;

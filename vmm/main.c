@@ -27,9 +27,9 @@ static void usage(FILE *f)
 	      "  cpuid check   run the Linux XSAVE model on a table: exit 0 consistent,\n"
 	      "                1 the kernel would warn, 2 bad input\n"
 	      "  cpuid orders  count the compacted sizes that each component order gives\n"
-	      "  run           boot a kernel under KVM with the built table and report\n"
-	      "                whether its XSAVE check passed: exit 0 passed, 1 problem,\n"
-	      "                2 bad input, 3 no verdict\n"
+	      "  run           boot a kernel (default: the built-in test guest) under KVM\n"
+	      "                with the built table and report whether its XSAVE check\n"
+	      "                passed: exit 0 passed, 1 problem, 2 bad input, 3 no verdict\n"
 	      "\n",
 	      f);
 	cli_cpuid_usage(f);

@@ -165,6 +165,7 @@ int report_write(FILE *f, const struct report *rep)
 	json_string(&w, "order", rep->order);
 	json_hex(&w, "table_hash", r->installed_hash);
 	json_hex(&w, "seen_table_hash", r->seen_hash);
+	json_hex(&w, "kvm_refused_xfeatures", r->kvm_refused);
 	fidelity(&w, &r->fidelity);
 	observed(&w, &r->verdict);
 	prediction(&w, r);

@@ -24,6 +24,8 @@
 #define I8042_CMD_RESET 0xfe
 /* isa-debug-exit convention: writing v ends the run with status (v<<1)|1. */
 #define DEBUG_EXIT_PORT 0xf4
+/* Values a guest writes there: 0 passed, 1 problem, 2 and up it failed. */
+#define DEBUG_EXIT_GUEST_FAILED 2
 
 enum run_end {
 	RUN_END_NONE,

@@ -17,7 +17,7 @@ run "$X" --help
 expect_rc "xsvm --help" 0
 expect_line "xsvm --help" "usage: xsvm COMMAND [OPTIONS]"
 expect_contains "xsvm --help" "cpuid orders"
-expect_contains "xsvm --help" "usage: xsvm run --kernel FILE"
+expect_contains "xsvm --help" "usage: xsvm run [--kernel FILE]"
 run "$X" cpuid --help
 expect_rc "xsvm cpuid --help" 0
 for cmd in build check orders; do

@@ -187,8 +187,9 @@ run "$X" run --kernel "$tmp/middle-of-ram" --initrd "$tmp/initrd-20m" --mem 32
 expect_usage_error "initrd does not fit beside the kernel" \
 	"xsvm: $tmp/initrd-20m: initrd of 20000000 bytes does not fit below 0x2000000 (RAM 32 MiB, kernel at 0x1000000-0x1800000)"
 
-run "$X" run
-expect_usage_error "no --kernel" "xsvm: run: --kernel FILE is required (see xsvm run --help)"
+run "$X" run --initrd "$tmp/initrd-20m"
+expect_usage_error "--initrd without --kernel" \
+	"xsvm: run: --initrd needs --kernel: the built-in test guest takes no initrd"
 run "$X" run --kernel "$tmp/pass" --mem 8
 expect_usage_error "--mem too small" "xsvm: --mem: 8 is outside 16..3072"
 run "$X" run --kernel "$tmp/pass" --bogus

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Integration test of the built-in test guest (xsvm run with no --kernel):
+# it reads the table through the CPUID service and prints what the Linux
+# model says that kernel would print. Reproduces OpenVMM #708 end to end:
+# the Sapphire Rapids dump under the TDX policy with XFAM 0x618e7 passes in
+# ascending order and fails for every hash seed whose order gives 10704.
+# Needs /dev/kvm; each run takes a fraction of a second.
+#
+# Usage: bash guest_test.sh PATH_TO_XSVM TEST_DATA_DIR
+set -u
+
+X=${1:?usage: guest_test.sh PATH_TO_XSVM TEST_DATA_DIR}
+DATA=${2:?usage: guest_test.sh PATH_TO_XSVM TEST_DATA_DIR}
+SPR=$DATA/cpuid-dumps/intel-sapphirerapids.txt
+TDX=(--cpuid "$SPR" --policy tdx --xfam 0x618e7)
+
+. "$(dirname "$0")/lib.sh"
+
+if [ ! -c /dev/kvm ]; then
+	bad "/dev/kvm is missing: these tests boot the test guest and must run"
+	finish
+	exit 1
+fi
+
+field() { # FILE EXPR
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+expect_eq() { # NAME GOT WANT
+	if [ "$2" = "$3" ]; then ok "$1: $3"; else bad "$1: '$2', want '$3'"; fi
+}
+
+# ---------------------------------------------------- the default run
+
+run "$X" run --report "$tmp/default.json"
+expect_rc "xsvm run" 0
+# The host's table decides: the same verdict as the model on that table.
+case $("$X" cpuid build --cpuid host | "$X" cpuid check - --json |
+	python3 -c "import json,sys; print(json.load(sys.stdin)['verdict'])") in
+no_xsave) want=passed_no_xsave ;;
+consistent) want=passed ;;
+*) want=problem ;;
+esac
+expect_eq "xsvm run: verdict" "$(field "$tmp/default.json" "d['verdict']")" "$want"
+expect_eq "xsvm run: kernel" "$(field "$tmp/default.json" "d['kernel']")" "built-in test guest"
+expect_eq "xsvm run: the guest's lines are the prediction" \
+	"$(field "$tmp/default.json" "d['prediction']['matches']")" "True"
+expect_eq "xsvm run: ended by the guest" \
+	"$(field "$tmp/default.json" "d['end']['reason']")" "debug_exit"
+if grep -q '^xsvm-guest: test guest, Linux 6.8 model, [0-9]* CPUID entries$' <<<"$out"; then
+	ok "xsvm run: guest banner"
+else
+	bad "xsvm run: no guest banner" "$(head -n 3 <<<"$out")"
+fi
+expect_line "xsvm run: guest verdict" "xsvm-guest: verdict passed"
+
+# -------------------------------------------------- #708, ascending
+
+run "$X" run "${TDX[@]}" --report "$tmp/asc.json" --console "$tmp/asc.console"
+expect_rc "#708 table, ascending" 0
+expect_line "#708 table, ascending" \
+	"x86/fpu: Enabled xstate features 0x608e7, context size is 10752 bytes, using 'compacted' format."
+expect_line "#708 table, ascending" "x86/fpu: xstate_offset[18]: 2560, xstate_sizes[18]: 8192"
+expect_no_line "#708 table, ascending" "XSAVE consistency problem: size 10752 != kernel_size 10704"
+expect_eq "#708 ascending: prediction" "$(field "$tmp/asc.json" "d['prediction']['matches']")" "True"
+if [ "$(cat "$tmp/asc.console")" = "$out" ]; then
+	ok "#708 ascending: console file equals the live console"
+else
+	bad "#708 ascending: console file differs"
+fi
+
+# ------------------------------------------- #708, a defective order
+
+run "$X" run "${TDX[@]}" --xsave-order hash:1 --report "$tmp/hash.json"
+expect_rc "#708 table, hash:1" 1
+expect_line "#708 table, hash:1" "XSAVE consistency problem: size 10752 != kernel_size 10704"
+expect_line "#708 table, hash:1" "CPUID[0d, 01]: eax=0000001f ebx=000029d0 ecx=00001800 edx=00000000"
+expect_line "#708 table, hash:1" "CPUID[0d, 1c]: eax=00000000 ebx=00000000 ecx=00000000 edx=00000000"
+# 6.8 dumps subleaves 0..0x1c once per boot, at its first warning: here
+# TILEDATA's size, which it checks against leaf 0x1D (the dump has none).
+expect_eq "#708 hash:1: CPUID dump lines" "$(grep -c '^CPUID\[0d, ' <<<"$out")" "29"
+expect_line "#708 table, hash:1" "XFEATURE_XTILE_DATA: calculated size is 0 bytes, cpu state 8192 bytes"
+expect_line "#708 table, hash:1" "xsvm-guest: verdict problem"
+expect_eq "#708 hash:1: verdict" "$(field "$tmp/hash.json" "d['verdict']")" "problem"
+expect_eq "#708 hash:1: prediction" "$(field "$tmp/hash.json" "d['prediction']['matches']")" "True"
+if grep -Fq "xsvm: warning: --xsave-order hash:1 is a deliberately defective accumulation order" <<<"$err"; then
+	ok "#708 hash:1: the defective order is announced"
+else
+	bad "#708 hash:1: no warning about the defective order" "$err"
+fi
+
+# ------------------------------------- a sweep of seeds, each exactly
+
+# The builder gives, per seed, the 0xD.1 EBX its order accumulates; the
+# guest must pass exactly when that is 10752 and fail when it is 10704.
+fails=0
+passes=0
+for seed in $(seq 1 24); do
+	ebx1=$("$X" cpuid build "${TDX[@]}" --xsave-order "hash:$seed" --json 2>/dev/null |
+		python3 -c "import json,sys; print(json.load(sys.stdin)['ebx1'])")
+	case $ebx1 in
+	10752) want=0 ;;
+	10704) want=1 ;;
+	*) bad "seed $seed: builder gives 0xD.1 EBX $ebx1"; continue ;;
+	esac
+	"$X" run "${TDX[@]}" --xsave-order "hash:$seed" --quiet 2>/dev/null
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then
+		[ "$want" -eq 1 ] && fails=$((fails + 1)) || passes=$((passes + 1))
+	else
+		bad "seed $seed: exit $rc, want $want (0xD.1 EBX $ebx1)"
+	fi
+done
+echo "     sweep: $fails of 24 seeds fail, $passes pass; the order analysis gives 1680 of 5040 orders failing"
+if [ "$fails" -gt 0 ] && [ "$passes" -gt 0 ] && [ $((fails + passes)) -eq 24 ]; then
+	ok "sweep: every seed's verdict is the one its order predicts, both outcomes seen"
+else
+	bad "sweep: $fails failing, $passes passing of 24"
+fi
+run "$X" cpuid orders "$SPR" --xcr0 0x600e7 --xss 0x800
+expect_line "order analysis" "size 10704: 1680 orders"
+expect_line "order analysis" "size 10752: 3360 orders (ascending)"
+
+# ------------------------------------------ other kernels, same table
+
+run "$X" run "${TDX[@]}" --linux 5.15 --report "$tmp/515.json"
+expect_rc "#708 table under 5.15" 0
+expect_line "#708 table under 5.15" \
+	"x86/fpu: Enabled xstate features 0xe7, context size is 2432 bytes, using 'compacted' format."
+run "$X" run "${TDX[@]}" --linux 7.1
+expect_rc "#708 table under 7.1" 0
+
+finish

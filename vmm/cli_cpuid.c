@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * `xsvm cpuid`: subcommand dispatch, help text and option parsing. The
- * commands themselves live in cli_cpuid_{build,check,orders}.c.
+ * commands themselves live in cli_cpuid_{build,check,orders,diff}.c.
  */
 #include <getopt.h>
 #include <string.h>
@@ -15,7 +15,8 @@
 struct cpuid_cmd {
 	const char *name;
 	int (*run)(const struct cpuid_opts *o);
-	bool positional;     /* takes [FILE|-] */
+	unsigned int positional; /* how many FILE|- arguments it takes */
+	bool need_files;	 /* all of them are required */
 	bool need_xcr0;
 	const struct option *opts;
 	const char *usage;
@@ -23,6 +24,7 @@ struct cpuid_cmd {
 
 static const struct option build_opts[] = {
 	CPUID_TABLE_OPTIONS,
+	{ "format", required_argument, NULL, CPUID_OPT_FORMAT },
 	{ "json", no_argument, NULL, CPUID_OPT_JSON },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -45,10 +47,17 @@ static const struct option orders_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static const struct option diff_opts[] = {
+	{ "json", no_argument, NULL, CPUID_OPT_JSON },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
 static const char build_usage[] =
 	"usage: xsvm cpuid build [--cpuid SOURCE] [--policy NAME|FILE] [--xfam MASK]\n"
 	"                        [--xcr0 MASK] [--xss MASK]\n"
-	"                        [--xsave-order ascending|hash:SEED] [--linux VER] [--json]\n"
+	"                        [--xsave-order ascending|hash:SEED] [--linux VER]\n"
+	"                        [--format dump|kvm-json|cpuid-r] [--json]\n"
 	"\n"
 	"Load a CPUID table, apply a policy, rewrite leaf 0xD with the ordered XSAVE\n"
 	"builder and print the result in the dump format (leaf=0x.. subleaf=0x..\n"
@@ -59,8 +68,9 @@ static const char build_usage[] =
 	"  --cpuid SOURCE     host (KVM_GET_SUPPORTED_CPUID, the default), native (this\n"
 	"                     CPU's CPUID instruction) or a file: the dump format,\n"
 	"                     Debian's 'cpuid -r' output (CPU 0 is used) or the kernel's\n"
-	"                     'CPUID[0d, NN]:' dmesg lines; '-' reads stdin. Write\n"
-	"                     ./host or ./native for files of those names.\n"
+	"                     'CPUID[0d, NN]:' dmesg lines or kvm-json (see --format);\n"
+	"                     '-' reads stdin. Write ./host or ./native for files of\n"
+	"                     those names.\n"
 	"  --policy POLICY    none (the default: only the builder runs), tdx (the TDX\n"
 	"                     module 1.5 rules: XFAM, leaf 0xD from XFAM, fixed bits,\n"
 	"                     dependent features) or a policy file in the format of\n"
@@ -77,7 +87,15 @@ static const char build_usage[] =
 	"                     OpenVMM #708, for demonstrations and regression tests\n"
 	"  --linux VER        kernel model for the default XCR0/XSS: 5.15, 6.1, 6.8\n"
 	"                     (default) or 7.1\n"
-	"  --json             print one JSON object instead of the table text\n"
+	"  --format FMT       how the table is printed: dump (the default, with the '#'\n"
+	"                     lines), kvm-json (one JSON object shaped like KVM's\n"
+	"                     struct kvm_cpuid2: {\"nent\": N, \"entries\": [{\"function\",\n"
+	"                     \"index\", \"flags\", \"eax\", \"ebx\", \"ecx\", \"edx\"}]},\n"
+	"                     decimal numbers, flags 1 for indexed leaves) or cpuid-r\n"
+	"                     (Debian's 'cpuid -r' text for CPU 0). kvm-json and\n"
+	"                     cpuid-r print the table alone; --cpuid reads all three\n"
+	"  --json             print the build report, one JSON object, instead of the\n"
+	"                     table text (not with --format kvm-json|cpuid-r)\n"
 	"  -h, --help         this help\n"
 	"\n"
 	"MASK and SEED are decimal or 0x-hex 64-bit numbers. Exit status: 0 on\n"
@@ -89,8 +107,8 @@ static const char check_usage[] =
 	"\n"
 	"Run the Linux kernel's XSAVE initialisation model on a CPUID table and print\n"
 	"the lines the kernel would log, then a summary. FILE (default '-', stdin) is\n"
-	"in the dump format, Debian's 'cpuid -r' output or the kernel's 'CPUID[0d, NN]:'\n"
-	"dmesg lines.\n"
+	"in the dump format, Debian's 'cpuid -r' output, the kernel's 'CPUID[0d, NN]:'\n"
+	"dmesg lines or kvm-json (see 'xsvm cpuid build --help').\n"
 	"\n"
 	"  --xcr0 MASK        check the table's EBX values as read with this XCR0\n"
 	"                     instead of the one the kernel would enter\n"
@@ -120,10 +138,30 @@ static const char orders_usage[] =
 	"\n"
 	"Exit status: 0 on success, 2 on bad usage or bad input.\n";
 
+static const char diff_usage[] =
+	"usage: xsvm cpuid diff A B [--json]\n"
+	"\n"
+	"Compare two CPUID tables register by register and interpret leaf 0xD: the\n"
+	"state components added or removed (0xD.0 EDX:EAX, 0xD.1 EDX:ECX), each\n"
+	"component's size, offset and align64/supervisor/xfd flags, and the sizes\n"
+	"that change with them: 0xD.0 EBX/ECX and 0xD.1 EBX as the tables say, and\n"
+	"the standard and compacted sizes (ascending order) of each table's\n"
+	"supported components. A and B are files in any format --cpuid reads (dump,\n"
+	"'cpuid -r', 'CPUID[0d, NN]:' dmesg lines, kvm-json); one of them may be '-'\n"
+	"(stdin).\n"
+	"\n"
+	"  --json             print one JSON object instead of the text\n"
+	"  -h, --help         this help\n"
+	"\n"
+	"Exit status: 0 the tables are identical, 1 they differ, 2 bad usage or bad\n"
+	"input.\n";
+
 static const struct cpuid_cmd cmds[] = {
-	{ "build", cli_cpuid_build, false, false, build_opts, build_usage },
-	{ "check", cli_cpuid_check, true, false, check_opts, check_usage },
-	{ "orders", cli_cpuid_orders, true, true, orders_opts, orders_usage },
+	{ "build", cli_cpuid_build, 0, false, false, build_opts, build_usage },
+	{ "check", cli_cpuid_check, 1, false, false, check_opts, check_usage },
+	{ "orders", cli_cpuid_orders, 1, false, true, orders_opts,
+	  orders_usage },
+	{ "diff", cli_cpuid_diff, 2, true, false, diff_opts, diff_usage },
 };
 
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -132,14 +170,17 @@ void cli_cpuid_usage(FILE *f)
 {
 	fputs("usage: xsvm cpuid build  [--cpuid SOURCE] [--policy NAME|FILE] [--xfam MASK]\n"
 	      "                         [--xcr0 MASK] [--xss MASK]\n"
-	      "                         [--xsave-order ascending|hash:SEED] [--linux VER] [--json]\n"
+	      "                         [--xsave-order ascending|hash:SEED] [--linux VER]\n"
+	      "                         [--format dump|kvm-json|cpuid-r] [--json]\n"
 	      "       xsvm cpuid check  [FILE|-] [--xcr0 MASK] [--xss MASK]\n"
 	      "                         [--linux 5.15|6.1|6.8|7.1] [--json]\n"
 	      "       xsvm cpuid orders [FILE|-] --xcr0 MASK [--xss MASK] [--json]\n"
+	      "       xsvm cpuid diff   A B [--json]\n"
 	      "\n"
 	      "  build   build a CPUID table with a deterministic leaf 0xD and print it\n"
 	      "  check   predict whether Linux accepts a table's XSAVE leaf (exit 0/1)\n"
 	      "  orders  count the compacted sizes that each component order gives\n"
+	      "  diff    compare two tables, leaf 0xD interpreted (exit 0 same, 1 differ)\n"
 	      "\n"
 	      "'xsvm cpuid COMMAND --help' describes each command's options.\n",
 	      f);
@@ -200,6 +241,9 @@ int cli_cpuid_option(int opt, const char *arg, struct cpuid_opts *o)
 		ret = cli_parse_u64("--xfam", arg, &o->xfam, &err);
 		o->have_xfam = true;
 		break;
+	case CPUID_OPT_FORMAT:
+		ret = cpuid_export_format_parse(arg, &o->format, &err);
+		break;
 	}
 	return ret ? cli_fail_err(&err) : 0;
 }
@@ -223,11 +267,16 @@ static int parse_opts(const struct cpuid_cmd *c, int argc, char **argv,
 		if (ret)
 			return ret;
 	}
-	if (optind < argc && c->positional)
+	if (optind < argc && c->positional > 0)
 		o->file = argv[optind++];
+	if (optind < argc && c->positional > 1)
+		o->file_b = argv[optind++];
 	if (optind < argc)
 		return cli_fail("cpuid %s: unexpected argument '%s' (see xsvm cpuid %s --help)",
 				c->name, argv[optind], c->name);
+	if (c->need_files && !o->file_b)
+		return cli_fail("cpuid %s: two tables are needed: A B (see xsvm cpuid %s --help)",
+				c->name, c->name);
 	if (c->need_xcr0 && !o->have_xcr0)
 		return cli_fail("cpuid %s: --xcr0 MASK is required (see xsvm cpuid %s --help)",
 				c->name, c->name);
@@ -242,6 +291,7 @@ static void opts_init(struct cpuid_opts *o)
 	o->file = "-";
 	o->order.kind = XSAVE_ORDER_ASCENDING;
 	o->linux_version = LINUX_DEFAULT_VERSION;
+	o->format = CPUID_FORMAT_DUMP;
 }
 
 int cli_cpuid_main(int argc, char **argv)
@@ -251,7 +301,7 @@ int cli_cpuid_main(int argc, char **argv)
 	int ret;
 
 	if (argc < 2)
-		return cli_fail("cpuid: missing command: build, check or orders (see xsvm cpuid --help)");
+		return cli_fail("cpuid: missing command: build, check, orders or diff (see xsvm cpuid --help)");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		cli_cpuid_usage(stdout);

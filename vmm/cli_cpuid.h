@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `xsvm cpuid build|check|orders`: the command-line front end of the CPUID
+ * `xsvm cpuid build|check|orders|diff`: the command-line front end of the CPUID
  * library. Only this layer prints and chooses exit statuses.
  */
 #ifndef XSVM_VMM_CLI_CPUID_H
@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "cpuid/linux.h"
+#include "cpuid/parse.h"
 #include "cpuid/xsave.h"
 
 /* argv[0] is "cpuid"; returns the process exit status. */
@@ -20,7 +21,8 @@ void cli_cpuid_usage(FILE *f);
 /* Options shared by the subcommands, after parsing. */
 struct cpuid_opts {
 	const char *source; /* build: --cpuid */
-	const char *file;   /* check, orders: FILE or "-" */
+	const char *file;   /* check, orders: FILE or "-"; diff: A */
+	const char *file_b; /* diff: B */
 	const char *policy; /* build: --policy, "none" by default */
 	bool have_xfam;
 	uint64_t xfam;
@@ -29,6 +31,7 @@ struct cpuid_opts {
 	struct xsave_order order;
 	enum linux_version linux_version;
 	bool json;
+	enum cpuid_format format; /* build --format: DUMP, KVM_JSON or RAW */
 };
 
 /* getopt_long values of the options the table-building commands share. */
@@ -41,6 +44,7 @@ enum cpuid_opt_id {
 	CPUID_OPT_ORDER,
 	CPUID_OPT_LINUX,
 	CPUID_OPT_JSON,
+	CPUID_OPT_FORMAT,
 	CPUID_OPT_END, /* commands number their own options from here */
 };
 
@@ -63,5 +67,7 @@ int cli_cpuid_option(int opt, const char *arg, struct cpuid_opts *o);
 int cli_cpuid_build(const struct cpuid_opts *o);
 int cli_cpuid_check(const struct cpuid_opts *o);
 int cli_cpuid_orders(const struct cpuid_opts *o);
+/* Exit status: 0 identical, 1 the tables differ, 2 bad usage or input. */
+int cli_cpuid_diff(const struct cpuid_opts *o);
 
 #endif

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * `xsvm cpuid build`: load a table, rewrite leaf 0xD with the ordered XSAVE
- * builder and print the result (dump format or JSON).
+ * builder and print the result (dump, kvm-json or cpuid -r format, or the
+ * JSON build report).
  */
 #include <stdlib.h>
 
@@ -64,15 +65,21 @@ static void print_header(const struct build_run *b)
 	       r->ebx1, r->ascending_ebx1);
 }
 
+/*
+ * The table in --format: the dump format with its '#' header, or kvm-json
+ * or cpuid -r alone, for other tools (neither has comments).
+ */
 static int print_text(const struct build_run *b)
 {
-	size_t need = cpuid_table_print(&b->tb->t, NULL, 0);
+	enum cpuid_format f = b->o->format;
+	size_t need = cpuid_table_print_format(&b->tb->t, f, NULL, 0);
 	char *buf = malloc(need + 1);
 
 	if (!buf)
 		return cli_fail("out of memory");
-	cpuid_table_print(&b->tb->t, buf, need + 1);
-	print_header(b);
+	cpuid_table_print_format(&b->tb->t, f, buf, need + 1);
+	if (f == CPUID_FORMAT_DUMP)
+		print_header(b);
 	fputs(buf, stdout);
 	free(buf);
 	return CLI_EXIT_OK;
@@ -133,6 +140,9 @@ int cli_cpuid_build(const struct cpuid_opts *o)
 	struct build_run b = { .o = o };
 	int ret;
 
+	if (o->json && o->format != CPUID_FORMAT_DUMP)
+		return cli_fail("cpuid build: --json (the build report) and --format %s cannot be combined",
+				cpuid_export_format_name(o->format));
 	b.tb = calloc(1, sizeof(*b.tb));
 	if (!b.tb)
 		return cli_fail("out of memory");

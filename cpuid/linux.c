@@ -144,6 +144,55 @@ int linux_version_parse(const char *s, enum linux_version *v,
 			    s);
 }
 
+unsigned int linux_dump_lines(enum linux_version v)
+{
+	if (v >= LINUX_NR_VERSIONS)
+		v = LINUX_DEFAULT_VERSION;
+	return versions[v].xfeature_max + 10;
+}
+
+/* Decimal digits at *p (at most 9), advancing *p; false when none. */
+static bool banner_number(const char **p, unsigned int *out)
+{
+	unsigned int v = 0, n = 0;
+
+	while (**p >= '0' && **p <= '9') {
+		if (n++ < 9)
+			v = v * 10 + (unsigned int)(**p - '0');
+		(*p)++;
+	}
+	*out = v;
+	return n > 0;
+}
+
+bool linux_version_from_banner(const char *line, enum linux_version *v)
+{
+	static const char key[] = "Linux version ";
+	const char *p = line;
+	unsigned int major, minor;
+
+	if (!line)
+		return false;
+	for (; *p; p++)
+		if (!strncmp(p, key, sizeof(key) - 1))
+			break;
+	if (!*p)
+		return false;
+	p += sizeof(key) - 1;
+	if (!banner_number(&p, &major) || *p++ != '.' ||
+	    !banner_number(&p, &minor))
+		return false;
+	if (major < 6)
+		*v = LINUX_5_15;
+	else if (major == 6 && minor < 8)
+		*v = LINUX_6_1;
+	else if (major == 6 && minor < 19)
+		*v = LINUX_6_8;
+	else
+		*v = LINUX_7_1;
+	return true;
+}
+
 /* The next free line, or a scratch buffer once the result is full. */
 static char *line_slot(struct linux_model *m)
 {

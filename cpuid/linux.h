@@ -34,6 +34,16 @@ const char *linux_version_name(enum linux_version v);
 int linux_version_parse(const char *s, enum linux_version *v,
 			struct xsvm_err *err);
 
+/*
+ * The modelled version for a kernel's banner: line (NUL-terminated) contains
+ * "Linux version X.Y..."; X < 6 is 5.15, 6.0-6.7 is 6.1, 6.8-6.18 is 6.8,
+ * 6.19 and later is 7.1. Returns false when there is no such text.
+ */
+bool linux_version_from_banner(const char *line, enum linux_version *v);
+
+/* Lines of kernel v's leaf-0xD dump (XFEATURE_MAX + 10: 26, 29 or 30). */
+unsigned int linux_dump_lines(enum linux_version v);
+
 #define LINUX_MAX_LINES 96
 #define LINUX_LINE_LEN 128
 

@@ -207,24 +207,6 @@ static int create_vm(struct machine *m, struct xsvm_err *err)
 	return vcpu_enter_state(m, err);
 }
 
-bool machine_linux_version(const char *line, enum linux_version *v)
-{
-	const char *p = line ? strstr(line, "Linux version ") : NULL;
-	unsigned int major, minor;
-
-	if (!p || sscanf(p, "Linux version %u.%u", &major, &minor) != 2)
-		return false;
-	if (major < 6)
-		*v = LINUX_5_15;
-	else if (major == 6 && minor < 8)
-		*v = LINUX_6_1;
-	else if (major == 6 && minor < 19)
-		*v = LINUX_6_8;
-	else
-		*v = LINUX_7_1;
-	return true;
-}
-
 /*
  * The table a guest reads, with 0xD.0/0xD.1 EBX for the state kernel v
  * enters: a kernel's CPUID instruction sees KVM's table with EBX as KVM
@@ -264,8 +246,9 @@ static void predict(struct machine *m)
 
 	if (c->have_linux_version) {
 		r->pred_version = c->linux_version;
-	} else if (machine_linux_version((r->verdict.have_version ? r->verdict.version : ""),
-					 &r->pred_version)) {
+	} else if (linux_version_from_banner(r->verdict.have_version ?
+						     r->verdict.version : "",
+					     &r->pred_version)) {
 		r->version_from_kernel = true;
 	} else {
 		return;

@@ -90,7 +90,4 @@ struct machine_result {
 int machine_run(const struct machine_config *c, struct machine_result *r,
 		struct xsvm_err *err);
 
-/* The model version for a "Linux version X.Y..." line, false if none. */
-bool machine_linux_version(const char *version_line, enum linux_version *v);
-
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli_cpuid.h"
+#include "cli_explain.h"
 #include "cli_run.h"
 #include "cli_util.h"
 
@@ -30,11 +31,15 @@ static void usage(FILE *f)
 	      "  run           boot a kernel (default: the built-in test guest) under KVM\n"
 	      "                with the built table and report whether its XSAVE check\n"
 	      "                passed: exit 0 passed, 1 problem, 2 bad input, 3 no verdict\n"
+	      "  explain       explain a guest's XSAVE problem from its console log or dmesg:\n"
+	      "                exit 0 no problem, 1 a problem explained, 2 unreadable input\n"
 	      "\n",
 	      f);
 	cli_cpuid_usage(f);
 	fputs("\n", f);
 	cli_run_usage(f);
+	fputs("\n", f);
+	cli_explain_usage(f);
 	fputs("\n"
 	      "Options:\n"
 	      "  -h, --help     this help\n"
@@ -59,6 +64,8 @@ int main(int argc, char **argv)
 		return cli_cpuid_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
 		return cli_run_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "explain"))
+		return cli_explain_main(argc - 1, argv + 1);
 	if (argv[1][0] == '-')
 		return cli_fail("unknown option '%s' (see xsvm --help)", argv[1]);
 	return cli_fail("unknown command '%s' (see xsvm --help)", argv[1]);

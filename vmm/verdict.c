@@ -7,6 +7,7 @@
 
 #include "verdict.h"
 #include "text.h"
+#include "cpuid/explain.h"
 
 /* A WARN splat (registers, modules, call trace) is never longer than this. */
 #define SPLAT_MAX_LINES 256
@@ -49,68 +50,10 @@ static bool starts(const char *s, const char *prefix)
 	return !strncmp(s, prefix, strlen(prefix));
 }
 
-static const char *skip_digits(const char *p)
-{
-	while (*p >= '0' && *p <= '9')
-		p++;
-	return p;
-}
-
-/* "[    0.123456]": the position after "]", or NULL. */
-static const char *skip_stamp(const char *p)
-{
-	const char *d;
-
-	if (*p++ != '[')
-		return NULL;
-	while (*p == ' ')
-		p++;
-	d = skip_digits(p);
-	if (d == p || *d != '.')
-		return NULL;
-	p = skip_digits(d + 1);
-	if (p == d + 1 || *p != ']')
-		return NULL;
-	return p + 1;
-}
-
-/* CONFIG_PRINTK_CALLER's "[    T1]" or "[  C0]", or NULL. */
-static const char *skip_caller(const char *p)
-{
-	const char *d;
-
-	if (*p++ != '[')
-		return NULL;
-	while (*p == ' ')
-		p++;
-	if (*p != 'T' && *p != 'C')
-		return NULL;
-	d = skip_digits(p + 1);
-	if (d == p + 1 || *d != ']')
-		return NULL;
-	return d + 1;
-}
-
-/* The message text after an optional "<N>", timestamp and caller id. */
+/* The message text after the printk prefix (cpuid/explain.h's rule). */
 static const char *strip_prefix(const char *s)
 {
-	const char *p = s, *q;
-
-	if (*p == '<') {
-		q = skip_digits(p + 1);
-		if (q != p + 1 && *q == '>')
-			p = q + 1;
-	}
-	q = skip_stamp(p);
-	if (!q)
-		return p;
-	p = q;
-	q = skip_caller(p);
-	if (q)
-		p = q;
-	if (*p == ' ')
-		p++;
-	return p;
+	return s + printk_prefix_len(s, strlen(s));
 }
 
 /* A line the kernel prints about XSAVE, or the model would predict. */

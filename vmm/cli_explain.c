@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `xsvm explain FILE|- [--linux VER] [--json]`: read a guest console log,
+ * a dmesg or any table dump, reconstruct leaf 0xD, recompute the sizes for
+ * the state the kernel used and name the cause of a mismatch
+ * (cpuid/explain.h). Exit 0 no problem, 1 a problem explained, 2 bad input.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_explain.h"
+#include "cli_util.h"
+#include "cpuid/explain.h"
+#include "json.h"
+
+enum { OPT_LINUX = 0x100, OPT_JSON, OPT_HELP = 'h' };
+
+static const struct option explain_opts[] = {
+	{ "linux", required_argument, NULL, OPT_LINUX },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct explain_opts {
+	const char *file;
+	bool json;
+	bool have_linux;
+	enum linux_version linux_version;
+};
+
+struct explain_run {
+	const struct explain_opts *o;
+	const char *name;
+	char *text;
+	size_t len;
+	struct explain_log log;
+	struct cpuid_table t;
+	struct cpuid_parse_info info;
+	bool table_from_log;
+	struct explain_result r;
+};
+
+void cli_explain_usage(FILE *f)
+{
+	fputs("usage: xsvm explain FILE|- [--linux 5.15|6.1|6.8|7.1] [--json]\n"
+	      "\n"
+	      "Read a guest console log or dmesg (timestamps, CRLF, other lines and a\n"
+	      "cut-off last line are fine) or any table dump, reconstruct CPUID leaf 0xD,\n"
+	      "work out the XCR0/XSS the kernel used, recompute every size in order and\n"
+	      "name the cause of a mismatch with the figures.\n"
+	      "\n"
+	      "  --linux VER   the kernel version when the log has no 'Linux version' line\n"
+	      "                (default 6.8); given, it overrides the log's\n"
+	      "  --json        one JSON object with the same fields\n"
+	      "\n"
+	      "Exit status: 0 no problem, 1 a problem explained, 2 unreadable input.\n",
+	      f);
+}
+
+static const char *comp_name(unsigned int i)
+{
+	const struct xsave_component_info *ci = xsave_component_info(i);
+
+	return ci ? ci->short_name : "unknown";
+}
+
+static const char *input_kind(const struct explain_run *x)
+{
+	if (x->table_from_log)
+		return "x86/fpu lines";
+	return cpuid_format_name(x->info.format);
+}
+
+static const char *state_text(const struct explain_run *x)
+{
+	switch (x->r.state_source) {
+	case EXPLAIN_STATE_ENABLED:
+		return "from the log's 'Enabled xstate features' line";
+	case EXPLAIN_STATE_SUPPORTING:
+		return "from the log's 'Supporting XSAVE feature' lines";
+	default:
+		return "from the Linux";
+	}
+}
+
+static const char *reported_text(enum explain_reported_source s)
+{
+	switch (s) {
+	case EXPLAIN_REPORTED_WARNING:
+		return "the warning's kernel_size";
+	case EXPLAIN_REPORTED_ENABLED:
+		return "the 'Enabled xstate features' context size";
+	case EXPLAIN_REPORTED_EBX1:
+		return "0xd.1 EBX";
+	default:
+		return "0xd.0 EBX";
+	}
+}
+
+static void print_kernel(const struct explain_run *x)
+{
+	const struct explain_result *r = &x->r;
+	const char *v = linux_version_name(r->version);
+
+	if (r->version_from_option)
+		printf("kernel: Linux %s model (--linux)\n", v);
+	else if (r->version_from_log)
+		printf("kernel: Linux %s (the %s model, from the log's banner)\n",
+		       x->log.release, v);
+	else
+		printf("kernel: Linux %s model (the default: the log has no 'Linux version' line)\n",
+		       v);
+}
+
+static void print_state(const struct explain_run *x)
+{
+	const struct explain_result *r = &x->r;
+
+	printf("state: XCR0 0x%llx, XSS 0x%llx (0x%llx enabled), %s format, %s",
+	       (unsigned long long)r->xcr0, (unsigned long long)r->xss,
+	       (unsigned long long)r->mask,
+	       r->compacted ? "compacted" : "standard", state_text(x));
+	if (r->state_source == EXPLAIN_STATE_MODEL)
+		printf(" %s model (the log has no 'Enabled xstate features' line)",
+		       linux_version_name(r->version));
+	printf("\n");
+	if (r->compacted && r->xss)
+		printf("note: with XSAVES the compacted size includes the supervisor components of XSS 0x%llx\n",
+		       (unsigned long long)r->xss);
+}
+
+static void print_layout(const struct explain_result *r)
+{
+	uint32_t end = XSAVE_EXT_START;
+
+	printf("in order (%s offsets):\n",
+	       r->compacted ? "compacted" : "standard");
+	for (unsigned int k = 0; k < r->layout.nr; k++) {
+		const struct xsave_slot *s = &r->layout.slot[k];
+		uint32_t off = r->compacted ? s->compacted_offset :
+					      s->standard_offset;
+
+		printf("  component %2u (%s): %u bytes at %u", s->comp.index,
+		       comp_name(s->comp.index), s->comp.size, off);
+		if (r->compacted && s->compacted_offset > end)
+			printf(" (aligned: %u bytes of padding)",
+			       s->compacted_offset - end);
+		else if (s->comp.aligned)
+			printf(" (aligned)");
+		printf("\n");
+		end = s->compacted_offset + s->comp.size;
+	}
+}
+
+static void print_text(const struct explain_run *x)
+{
+	const struct explain_result *r = &x->r;
+
+	printf("xsvm explain: %s (%s", x->name, input_kind(x));
+	if (x->log.dump == EXPLAIN_DUMP_DMESG)
+		printf(", %u CPUID dump lines", x->log.dump_lines);
+	printf(")\n");
+	print_kernel(x);
+	print_state(x);
+	print_layout(r);
+	if (r->sizes_checked)
+		printf("in-order size: %u (%s)\n", r->in_order_size,
+		       r->compacted ? "compacted" : "standard");
+	else
+		printf("in-order size: not recomputed (the kernel stops before its size check or subleaves are missing)\n");
+	printf("reported size: %u (%s)\n", r->reported_size,
+	       reported_text(r->reported_source));
+	for (unsigned int i = 0; i < r->nr_notes; i++)
+		printf("note: %s\n", r->notes[i]);
+	for (unsigned int i = 0; i < r->nr_causes; i++)
+		printf("cause: %s\n", r->causes[i].text);
+	if (!r->nr_causes)
+		printf("no problem: the reported size equals the in-order size and the table is consistent\n");
+}
+
+static void json_layout(struct json_writer *w, const struct explain_result *r)
+{
+	uint32_t end = XSAVE_EXT_START;
+
+	json_begin_array(w, "components");
+	for (unsigned int k = 0; k < r->layout.nr; k++) {
+		const struct xsave_slot *s = &r->layout.slot[k];
+
+		json_begin_object(w, NULL);
+		json_u64(w, "index", s->comp.index);
+		json_string(w, "name", comp_name(s->comp.index));
+		json_u64(w, "size", s->comp.size);
+		json_u64(w, "compacted_offset", s->compacted_offset);
+		json_u64(w, "standard_offset", s->standard_offset);
+		json_bool(w, "aligned", s->comp.aligned);
+		json_bool(w, "supervisor", s->comp.supervisor);
+		json_u64(w, "padding",
+			 s->compacted_offset > end ? s->compacted_offset - end : 0);
+		json_end_object(w);
+		end = s->compacted_offset + s->comp.size;
+	}
+	json_end_array(w);
+}
+
+static void json_missing(struct json_writer *w, const struct explain_run *x)
+{
+	json_begin_array(w, "missing_subleaves");
+	for (unsigned int i = 0; i < XSAVE_MAX_COMPONENTS; i++)
+		if (x->r.missing_subleaves & XFEATURE_BIT(i))
+			json_u64(w, NULL, i);
+	json_end_array(w);
+}
+
+static int print_json(const struct explain_run *x)
+{
+	const struct explain_result *r = &x->r;
+	struct json_writer w;
+
+	json_init(&w, stdout);
+	json_begin_object(&w, NULL);
+	json_string(&w, "file", x->name);
+	json_string(&w, "input_format", input_kind(x));
+	json_string(&w, "linux", linux_version_name(r->version));
+	json_string(&w, "linux_release", x->log.release);
+	json_string(&w, "linux_source", r->version_from_option ? "option" :
+					r->version_from_log ? "log" :
+							      "default");
+	json_hex(&w, "xcr0", r->xcr0);
+	json_hex(&w, "xss", r->xss);
+	json_hex(&w, "features", r->mask);
+	json_string(&w, "state_source",
+		    explain_state_source_name(r->state_source));
+	json_string(&w, "format", r->compacted ? "compacted" : "standard");
+	json_bool(&w, "sizes_checked", r->sizes_checked);
+	json_u64(&w, "in_order_size", r->in_order_size);
+	json_u64(&w, "unaligned_size", r->unaligned_size);
+	json_u64(&w, "reported_size", r->reported_size);
+	json_string(&w, "reported_source",
+		    explain_reported_source_name(r->reported_source));
+	if (r->have_orders) {
+		json_u64(&w, "orders_total", r->orders_total);
+		json_u64(&w, "orders_reported", r->orders_reported);
+	}
+	json_u64(&w, "dump_lines", x->log.dump_lines);
+	json_bool(&w, "dump_cut", x->log.dump_cut);
+	json_missing(&w, x);
+	json_layout(&w, r);
+	json_begin_array(&w, "notes");
+	for (unsigned int i = 0; i < r->nr_notes; i++)
+		json_string(&w, NULL, r->notes[i]);
+	json_end_array(&w);
+	json_begin_array(&w, "causes");
+	for (unsigned int i = 0; i < r->nr_causes; i++) {
+		json_begin_object(&w, NULL);
+		json_string(&w, "kind", explain_cause_name(r->causes[i].kind));
+		json_string(&w, "text", r->causes[i].text);
+		json_end_object(&w);
+	}
+	json_end_array(&w);
+	json_string(&w, "verdict", r->nr_causes ? "problem" : "no_problem");
+	json_end_object(&w);
+	if (json_finish(&w))
+		return cli_fail("writing JSON output failed");
+	return CLI_EXIT_OK;
+}
+
+/* The table: the log's dump, else the x86/fpu lines of a passed check. */
+static int load_table(struct explain_run *x)
+{
+	struct xsvm_err err = { { 0 } };
+	const struct explain_log *log = &x->log;
+	int ret;
+
+	if (log->dump == EXPLAIN_DUMP_DMESG) {
+		/* from the start, so that messages give the file's line numbers */
+		ret = cpuid_parse(&x->t, x->name, x->text,
+				  log->dump_off + log->dump_len,
+				  CPUID_FORMAT_DMESG, &x->info, &err);
+		return ret ? cli_fail_err(&err) : 0;
+	}
+	if (log->dump == EXPLAIN_DUMP_TABLE) {
+		ret = cpuid_parse(&x->t, x->name, x->text, x->len,
+				  CPUID_FORMAT_AUTO, &x->info, &err);
+		return ret ? cli_fail_err(&err) : 0;
+	}
+	if (!explain_log_table(log, &x->t)) {
+		x->table_from_log = true;
+		return 0;
+	}
+	if (log->nr_warnings)
+		return cli_fail("%s: the log shows '%s' but has no CPUID[0d, NN] dump and no 'x86/fpu: Enabled xstate features' line to recompute it from",
+				x->name, log->warnings[0]);
+	return cli_fail("%s: no leaf-0xD dump and no 'x86/fpu: Enabled xstate features' line: nothing to explain",
+			x->name);
+}
+
+static int explain(struct explain_run *x)
+{
+	struct xsvm_err err = { { 0 } };
+	int ret;
+
+	x->name = cli_input_name(x->o->file);
+	ret = cli_read_file(x->o->file, &x->text, &x->len, &err);
+	if (ret)
+		return cli_fail_err(&err);
+	x->len = explain_log_strip_nul(x->text, x->len);
+	if (explain_log_scan(x->text, x->len, &x->log))
+		return cli_fail("%s: no leaf-0xD dump and no x86/fpu or XSAVE lines%s: nothing to explain",
+				x->name,
+				x->log.nr_nul || x->log.nr_binary ?
+					" (binary data)" : "");
+	if (x->o->have_linux) {
+		x->log.have_version = true;
+		x->log.version_option = true;
+		x->log.version = x->o->linux_version;
+	}
+	ret = load_table(x);
+	if (ret)
+		return ret;
+	if (explain_table(&x->t, &x->log, &x->r))
+		return cli_fail("%s: the table has no leaf 0xd subleaf 0: nothing to explain",
+				x->name);
+	if (x->o->json)
+		ret = print_json(x);
+	else
+		print_text(x);
+	if (ret)
+		return ret;
+	return x->r.nr_causes ? CLI_EXIT_PROBLEM : CLI_EXIT_OK;
+}
+
+static int parse_args(int argc, char **argv, struct explain_opts *o)
+{
+	struct xsvm_err err = { { 0 } };
+	int opt;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":h", explain_opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_LINUX:
+			if (linux_version_parse(optarg, &o->linux_version, &err))
+				return cli_fail_err(&err);
+			o->have_linux = true;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_HELP:
+			cli_explain_usage(stdout);
+			return -1;
+		case ':':
+			return cli_fail("explain: option '%s' needs a value (see xsvm explain --help)",
+					argv[optind - 1]);
+		default:
+			return cli_fail("explain: unknown option '%s' (see xsvm explain --help)",
+					argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_fail("explain: missing FILE (see xsvm explain --help)");
+	if (optind + 1 < argc)
+		return cli_fail("explain: unexpected argument '%s' (see xsvm explain --help)",
+				argv[optind + 1]);
+	o->file = argv[optind];
+	return 0;
+}
+
+int cli_explain_main(int argc, char **argv)
+{
+	struct explain_opts o = { .linux_version = LINUX_DEFAULT_VERSION };
+	struct explain_run *x;
+	int ret = parse_args(argc, argv, &o);
+
+	if (ret)
+		return ret < 0 ? CLI_EXIT_OK : ret;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return cli_fail("out of memory");
+	x->o = &o;
+	ret = explain(x);
+	free(x->text);
+	free(x);
+	return ret;
+}

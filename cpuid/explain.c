@@ -347,6 +347,12 @@ static void scan_fpu(struct explain_log *log, struct slice s)
 		log->nr_fpu_lines++;
 		return;
 	}
+	if (eat(&s, "x87 FPU will use ")) {
+		/* no XSAVE: the kernel checks nothing */
+		log->no_xsave = true;
+		log->nr_fpu_lines++;
+		return;
+	}
 	if (eat(&s, "Supporting XSAVE feature ")) {
 		if (num_0x(&s, &v)) {
 			log->supporting_mask |= v;

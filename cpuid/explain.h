@@ -81,6 +81,8 @@ struct explain_log {
 	uint64_t enabled_mask;
 	uint32_t context_size;
 	bool enabled_compacted;
+	/* "x86/fpu: x87 FPU will use FXSAVE|FSAVE": the kernel uses no XSAVE */
+	bool no_xsave;
 	/* "x86/fpu: Supporting XSAVE feature 0x%03llx: ..." */
 	unsigned int nr_supporting;
 	uint64_t supporting_mask;

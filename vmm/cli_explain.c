@@ -39,6 +39,7 @@ struct explain_run {
 	struct cpuid_table t;
 	struct cpuid_parse_info info;
 	bool table_from_log;
+	bool passed_only; /* "Supporting" lines only, no sizes */
 	struct explain_result r;
 };
 
@@ -266,6 +267,46 @@ static int print_json(const struct explain_run *x)
 	return CLI_EXIT_OK;
 }
 
+/*
+ * A log that ends after "Supporting XSAVE feature" lines but before the
+ * context size (e.g. a run stopped at the kernel's first XRSTOR): the
+ * kernel prints those lines only once its consistency check has passed.
+ */
+static int passed_without_sizes(struct explain_run *x)
+{
+	const struct explain_log *log = &x->log;
+
+	x->passed_only = true;
+	if (x->o->json) {
+		struct json_writer w;
+
+		json_init(&w, stdout);
+		json_begin_object(&w, NULL);
+		json_string(&w, "file", x->name);
+		json_string(&w, "kernel", log->have_version ? log->release : "");
+		json_bool(&w, "problem", false);
+		json_hex(&w, "supporting_mask", log->supporting_mask);
+		json_bool(&w, "xsave_used", !!log->nr_supporting);
+		json_bool(&w, "sizes_recomputed", false);
+		json_begin_array(&w, "causes");
+		json_end_array(&w);
+		json_end_object(&w);
+		if (json_finish(&w))
+			return cli_fail("writing JSON output failed");
+		return -1;
+	}
+	printf("xsvm explain: %s (log, %u XSAVE lines)\n", x->name,
+	       log->nr_fpu_lines);
+	if (log->have_version)
+		printf("kernel: Linux %s\n", log->release);
+	if (!log->nr_supporting)
+		printf("no problem: the kernel does not use XSAVE ('x86/fpu: x87 FPU will use ...'), so it checks no XSAVE size\n");
+	else
+		printf("no problem: the kernel printed 'Supporting XSAVE feature' for 0x%llx, which it does only after its XSAVE consistency check has passed; the log ends before the context size, so no size is recomputed\n",
+		       (unsigned long long)log->supporting_mask);
+	return -1;
+}
+
 /* The table: the log's dump, else the x86/fpu lines of a passed check. */
 static int load_table(struct explain_run *x)
 {
@@ -292,6 +333,8 @@ static int load_table(struct explain_run *x)
 	if (log->nr_warnings)
 		return cli_fail("%s: the log shows '%s' but has no CPUID[0d, NN] dump and no 'x86/fpu: Enabled xstate features' line to recompute it from",
 				x->name, log->warnings[0]);
+	if (log->nr_supporting || log->no_xsave)
+		return passed_without_sizes(x);
 	return cli_fail("%s: no leaf-0xD dump and no 'x86/fpu: Enabled xstate features' line: nothing to explain",
 			x->name);
 }
@@ -317,6 +360,8 @@ static int explain(struct explain_run *x)
 		x->log.version = x->o->linux_version;
 	}
 	ret = load_table(x);
+	if (ret < 0)
+		return CLI_EXIT_OK; /* passed, nothing to recompute */
 	if (ret)
 		return ret;
 	if (explain_table(&x->t, &x->log, &x->r))

@@ -15,12 +15,30 @@ G=${2:?usage: boot_test.sh PATH_TO_XSVM GUEST_DIR}
 
 if [ ! -c /dev/kvm ]; then
 	bad "/dev/kvm is missing: this test boots Debian's kernel and must run"
-	finish
+	# The console of a clean boot explains to no problem.
+run "$X" explain "$tmp/console"
+expect_rc "explain the Debian console" 0
+if grep -q '^no problem' <<<"$out"; then
+	ok "explain the Debian console: no problem"
+else
+	bad "explain the Debian console" "$out"
+fi
+
+finish
 	exit 1
 fi
 if [ ! -f "$G/vmlinuz" ] || [ ! -f "$G/initramfs.cpio.gz" ]; then
 	bad "$G has no vmlinuz/initramfs.cpio.gz: run tools/fetch-guest.sh first"
-	finish
+	# The console of a clean boot explains to no problem.
+run "$X" explain "$tmp/console"
+expect_rc "explain the Debian console" 0
+if grep -q '^no problem' <<<"$out"; then
+	ok "explain the Debian console: no problem"
+else
+	bad "explain the Debian console" "$out"
+fi
+
+finish
 	exit 1
 fi
 
@@ -61,5 +79,14 @@ expect_eq "console file has the version line" \
 	"$(grep -c "Linux version $release" "$tmp/console")" "1"
 expect_eq "console bytes reported" "$(field "d['console_bytes']")" \
 	"$(wc -c <"$tmp/console")"
+
+# The console of a clean boot explains to no problem.
+run "$X" explain "$tmp/console"
+expect_rc "explain the Debian console" 0
+if grep -q '^no problem' <<<"$out"; then
+	ok "explain the Debian console: no problem"
+else
+	bad "explain the Debian console" "$out"
+fi
 
 finish

@@ -88,6 +88,22 @@ else
 	bad "#708 hash:1: no warning about the defective order" "$err"
 fi
 
+# ------------------------------------------- explaining the consoles
+
+run "$X" run --quiet --console "$tmp/default.console"
+run "$X" explain "$tmp/default.console"
+expect_rc "explain the default guest's console" 0
+run "$X" run --quiet --cpuid "$DATA/cpuid-dumps/intel-icelakesp.txt" --console "$tmp/icx.console"
+run "$X" explain "$tmp/icx.console"
+expect_rc "explain an Ice Lake guest's console" 0
+expect_line "explain an Ice Lake guest's console" \
+	"no problem: the reported size equals the in-order size and the table is consistent"
+run "$X" run "${TDX[@]}" --xsave-order hash:1 --quiet --console "$tmp/hash.console"
+run "$X" explain "$tmp/hash.console"
+expect_rc "explain the #708 guest's console" 1
+expect_line "explain the #708 guest's console" \
+	"cause: sizes accumulated out of order: 48 bytes of alignment padding missing before component 17; 1680 of 5040 orders give 10704, exactly those that visit component 11 after 17 and 18"
+
 # ------------------------------------- a sweep of seeds, each exactly
 
 # The builder gives, per seed, the 0xD.1 EBX its order accumulates; the

@@ -8,7 +8,7 @@ packages=(
 	libelf-dev libcmocka-dev linux-libc-dev
 	liblzma-dev libzstd-dev zlib1g-dev
 	clang libclang-rt-14-dev
-	cpio cpuid python3 util-linux
+	cpio cpuid python3 util-linux valgrind
 )
 
 missing=()

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -388,6 +389,16 @@ static int write_report(const struct run_opts *o, const struct table_build *tb,
 	return 0;
 }
 
+/*
+ * --cpuid host asks /dev/kvm before anything else: KVM failing there (no
+ * entry read yet) is KVM failing before the check, status 3, as it is when
+ * creating the VM fails.
+ */
+static bool host_source_failed(const struct table_build *tb)
+{
+	return tb->src.name && !strcmp(tb->src.name, "host") && !tb->t.nr;
+}
+
 static int run(struct run_opts *o, struct table_build *tb,
 	       struct machine_result *r)
 {
@@ -396,7 +407,7 @@ static int run(struct run_opts *o, struct table_build *tb,
 
 	ret = cli_table_build(&o->table, tb);
 	if (ret)
-		return ret;
+		return host_source_failed(tb) ? RUN_EXIT_NO_VERDICT : ret;
 	cli_table_warn_defective(tb);
 	o->mc.table = &tb->t;
 	use_test_guest(o);
@@ -431,6 +442,12 @@ int cli_run_main(int argc, char **argv)
 	ret = parse_opts(argc, argv, &o);
 	if (ret >= 0)
 		return ret;
+	/*
+	 * A reader of the live console that goes away (xsvm run | head) must
+	 * not kill the run: writes to it fail with EPIPE instead, the console
+	 * stops going to standard output, and the run goes on to its verdict.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	tb = calloc(1, sizeof(*tb));
 	r = calloc(1, sizeof(*r));
 	if (tb && r)

@@ -51,8 +51,14 @@ void console_flush(struct console *c)
 {
 	if (!c->len)
 		return;
-	if (c->live)
-		write_all(STDOUT_FILENO, c->buf, c->len, NULL);
+	if (c->live) {
+		int e = 0;
+
+		/* the reader went away (EPIPE) or stdout broke: stop copying */
+		write_all(STDOUT_FILENO, c->buf, c->len, &e);
+		if (e)
+			c->live = false;
+	}
 	if (c->file_fd >= 0)
 		write_all(c->file_fd, c->buf, c->len, &c->write_errno);
 	c->len = 0;

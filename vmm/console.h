@@ -19,7 +19,7 @@
 
 struct console {
 	int file_fd;	/* -1: no console file */
-	bool live;	/* copy to standard output */
+	bool live;	/* copy to standard output; cleared when that fails */
 	struct verdict *verdict;
 	uint64_t bytes;
 	uint64_t first_byte_ns; /* monotonic time of the first byte, 0 = none */

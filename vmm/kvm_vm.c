@@ -32,6 +32,8 @@ static int open_kvm(struct vm *vm, struct xsvm_err *err)
 	if (vm->kvm_fd < 0)
 		return sys_fail(err, HOST_KVM_DEV);
 	ver = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (ver < 0)
+		return sys_fail(err, HOST_KVM_DEV ": KVM_GET_API_VERSION");
 	if (ver != KVM_API_VERSION)
 		return xsvm_err_set(err, ENOTSUP,
 				    "%s: KVM API version %d, xsvm needs %d",

@@ -19,3 +19,6 @@ ctest --test-dir "$root/build" --output-on-failure
 "$root/tools/build.sh" "$root/build-asan" -DXSVM_SANITIZE=ON
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir "$root/build-asan" --output-on-failure
+
+# libFuzzer targets (fuzz/, clang): a 5-second smoke run of each.
+"$root/tools/fuzz.sh" 5

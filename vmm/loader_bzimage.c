@@ -91,6 +91,12 @@ static int bzimage_check_header(const uint8_t *buf, size_t len,
 				    "0x%02x at 0x201) is outside [0x%x, 0x%x]",
 				    name, *end, buf[HDR_JUMP_OFFSET],
 				    BZIMAGE_HDR_MIN_END, LOADER_SETUP_HDR_END);
+	if (*end > len)
+		return xsvm_err_set(err, EINVAL,
+				    "%s: setup header: end 0x%zx (0x202 + byte "
+				    "0x%02x at 0x201) is past the end of the "
+				    "file (%zu bytes)",
+				    name, *end, buf[HDR_JUMP_OFFSET], len);
 	return 0;
 }
 

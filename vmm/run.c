@@ -79,25 +79,13 @@ static void signals_restore(struct saved_signals *sv)
 	signal_run = NULL;
 }
 
-struct loop {
-	struct vm *vm;
-	struct uart *uart;
-	struct cpuid_service *svc;
-	struct console *con;
-	struct verdict *v;
-	const struct run_params *p;
-	struct run_result *r;
-	struct run_stats *s;
-	uint64_t t0;
-};
-
-static void end(struct loop *l, enum run_end e)
+static void end(struct run_ctx *l, enum run_end e)
 {
 	if (l->r->end == RUN_END_NONE)
 		l->r->end = e;
 }
 
-static void io_byte(struct loop *l, uint16_t port, bool write, uint8_t *b)
+static void io_byte(struct run_ctx *l, uint16_t port, bool write, uint8_t *b)
 {
 	if (port >= UART_BASE && port < UART_BASE + UART_PORTS) {
 		uart_io(l->uart, port - UART_BASE, write, b);
@@ -123,51 +111,58 @@ static void io_byte(struct loop *l, uint16_t port, bool write, uint8_t *b)
 	}
 }
 
-/* Each of the count repetitions of an access, whole, to the service. */
-static void svc_io(struct loop *l, bool write, uint8_t *data)
+/*
+ * Each of the count repetitions of an access, whole, to the service. The
+ * access is described by values read once: the data may overlap kvm_run's
+ * own fields, which a read then overwrites.
+ */
+static void svc_io(struct run_ctx *l, uint16_t port, bool write,
+		   uint8_t *data, uint8_t size, uint32_t count)
 {
-	struct kvm_run *run = l->vm->run;
-	unsigned int off = run->io.port - CPUID_SVC_PORT;
+	unsigned int off = port - CPUID_SVC_PORT;
 
-	for (uint32_t i = 0; i < run->io.count; i++)
-		cpuid_service_io(l->svc, off, write,
-				 data + (uint64_t)i * run->io.size,
-				 run->io.size);
+	for (uint32_t i = 0; i < count; i++)
+		cpuid_service_io(l->svc, off, write, data + (uint64_t)i * size,
+				 size);
 	l->s->svc_queries = l->svc->queries;
 	l->s->svc_bad_accesses = l->svc->bad_accesses;
 }
 
-static void handle_io(struct loop *l)
+static void handle_io(struct run_ctx *l)
 {
-	struct kvm_run *run = l->vm->run;
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	struct kvm_run *run = l->run;
+	uint8_t *data;
 	bool write = run->io.direction == KVM_EXIT_IO_OUT;
-	uint64_t total = (uint64_t)run->io.size * run->io.count;
+	uint16_t port = run->io.port;
+	uint8_t size = run->io.size;
+	uint32_t count = run->io.count;
+	uint64_t offset = run->io.data_offset;
+	uint64_t total = (uint64_t)size * count;
 
 	l->s->exits_io++;
-	if (run->io.data_offset + total > l->vm->run_size || !run->io.size) {
+	/* 64-bit and written so that neither side can wrap. */
+	if (!size || total > l->run_size || offset > l->run_size - total) {
 		snprintf(l->r->detail, sizeof(l->r->detail),
 			 "KVM_EXIT_IO with %u x %u bytes at offset %llu does not fit kvm_run",
-			 run->io.count, run->io.size,
-			 (unsigned long long)run->io.data_offset);
+			 count, size, (unsigned long long)offset);
 		end(l, RUN_END_KVM_ERROR);
 		return;
 	}
+	data = (uint8_t *)run + offset;
 	/* The CPUID service's registers are dwords: it sees whole accesses. */
-	if (l->svc && run->io.port >= CPUID_SVC_PORT &&
-	    run->io.port < CPUID_SVC_PORT + CPUID_SVC_PORTS) {
-		svc_io(l, write, data);
+	if (l->svc && port >= CPUID_SVC_PORT &&
+	    port < CPUID_SVC_PORT + CPUID_SVC_PORTS) {
+		svc_io(l, port, write, data, size, count);
 		return;
 	}
 	/* Other devices are byte-wide; wider accesses hit consecutive ports. */
 	for (uint64_t i = 0; i < total; i++)
-		io_byte(l, (uint16_t)(run->io.port + i % run->io.size), write,
-			&data[i]);
+		io_byte(l, (uint16_t)(port + i % size), write, &data[i]);
 }
 
-static void handle_mmio(struct loop *l)
+static void handle_mmio(struct run_ctx *l)
 {
-	struct kvm_run *run = l->vm->run;
+	struct kvm_run *run = l->run;
 
 	l->s->exits_mmio++;
 	if (run->mmio.is_write) {
@@ -179,7 +174,7 @@ static void handle_mmio(struct loop *l)
 }
 
 /* RIP and the bytes there, for an emulation failure. */
-static void read_insn(struct loop *l)
+static void read_insn(struct run_ctx *l)
 {
 	struct kvm_regs regs;
 	struct insn_name n;
@@ -203,9 +198,9 @@ static void read_insn(struct loop *l)
 	r->remedy = n.remedy;
 }
 
-static void handle_internal(struct loop *l)
+static void handle_internal(struct run_ctx *l)
 {
-	struct kvm_run *run = l->vm->run;
+	struct kvm_run *run = l->run;
 
 	snprintf(l->r->detail, sizeof(l->r->detail),
 		 "KVM_EXIT_INTERNAL_ERROR, suberror %u%s", run->internal.suberror,
@@ -215,10 +210,9 @@ static void handle_internal(struct loop *l)
 	end(l, RUN_END_INTERNAL_ERROR);
 }
 
-/* One dispatch on the exit reason. */
-static void dispatch(struct loop *l)
+void run_dispatch(struct run_ctx *l)
 {
-	struct kvm_run *run = l->vm->run;
+	struct kvm_run *run = l->run;
 
 	l->s->exits++;
 	l->r->exit_reason = run->exit_reason;
@@ -264,7 +258,7 @@ static void dispatch(struct loop *l)
 }
 
 /* After each exit: has the verdict arrived, and may the VM stop? */
-static void check_verdict(struct loop *l, uint64_t now)
+static void check_verdict(struct run_ctx *l, uint64_t now)
 {
 	if (!l->s->ns_verdict && l->v->verdict != VERDICT_NONE)
 		l->s->ns_verdict = now - l->t0;
@@ -272,9 +266,9 @@ static void check_verdict(struct loop *l, uint64_t now)
 		end(l, RUN_END_VERDICT);
 }
 
-static void kvm_run_once(struct loop *l)
+static void kvm_run_once(struct run_ctx *l)
 {
-	struct kvm_run *run = l->vm->run;
+	struct kvm_run *run = l->run;
 	uint64_t a, b;
 	int ret;
 
@@ -293,7 +287,7 @@ static void kvm_run_once(struct loop *l)
 		end(l, RUN_END_KVM_ERROR);
 		return;
 	}
-	dispatch(l);
+	run_dispatch(l);
 	check_verdict(l, b);
 }
 
@@ -302,7 +296,11 @@ int run_loop(struct vm *vm, struct uart *uart, struct cpuid_service *svc,
 	     const struct run_params *p, struct run_result *r,
 	     struct run_stats *s)
 {
-	struct loop l = { vm, uart, svc, con, v, p, r, s, 0 };
+	struct run_ctx l = {
+		.vm = vm, .run = vm->run, .run_size = vm->run_size,
+		.uart = uart, .svc = svc, .con = con, .v = v, .p = p, .r = r,
+		.s = s,
+	};
 	struct saved_signals sv;
 
 	memset(r, 0, sizeof(*r));

@@ -74,6 +74,33 @@ struct run_result {
 };
 
 /*
+ * What one exit dispatch works on. run (run_size bytes) is the kvm_run area
+ * the exit is read from and answered in; vm is only used on the exits that
+ * read the vCPU's registers (internal error, shutdown), whose ioctls may fail
+ * harmlessly (an fd of -1: no RIP reported). svc may be NULL.
+ */
+struct run_ctx {
+	struct vm *vm;
+	struct kvm_run *run;
+	size_t run_size;
+	struct uart *uart;
+	struct cpuid_service *svc;
+	struct console *con;
+	struct verdict *v;
+	const struct run_params *p;
+	struct run_result *r;
+	struct run_stats *s;
+	uint64_t t0;
+};
+
+/*
+ * One dispatch on x->run's exit reason: port I/O and MMIO answered in the
+ * run area (every offset and size checked against run_size), the end of the
+ * run recorded in x->r (the first end wins), counters in x->s.
+ */
+void run_dispatch(struct run_ctx *x);
+
+/*
  * svc may be NULL: the CPUID service ports then read all-ones like any
  * port no device owns.
  */

@@ -14,6 +14,7 @@
 #include "cpuid/builder.h"
 #include "test_util.h"
 #include "vmm/cpuid_service.h"
+#include "vmm/run.h"
 
 static struct cpuid_table built, seen;
 static const struct xsave_order hash1 = { XSAVE_ORDER_HASH, 1 };
@@ -341,6 +342,102 @@ static void test_hostile(void **state)
 	assert_int_equal(rd(&s, CPUID_SVC_SIG), CPUID_SVC_SIGNATURE);
 }
 
+/*
+ * The run loop's dispatch of port I/O to the service, on a kvm_run area of
+ * two pages with no vCPU behind it (found by fuzz/fuzz_exits.c).
+ */
+#define RUN_AREA 8192u
+
+struct dispatch {
+	union {
+		struct kvm_run run;
+		uint8_t bytes[RUN_AREA];
+	} area;
+	struct vm vm;
+	struct uart uart;
+	struct cpuid_service svc;
+	struct console con;
+	struct verdict v;
+	struct run_params p;
+	struct run_result r;
+	struct run_stats st;
+	struct run_ctx x;
+};
+
+static struct dispatch *dispatch_new(void)
+{
+	struct xsvm_err err = { { 0 } };
+	struct dispatch *d = test_calloc(1, sizeof(*d));
+
+	d->vm.kvm_fd = d->vm.vm_fd = d->vm.vcpu_fd = -1;
+	verdict_init(&d->v);
+	assert_int_equal(console_open(&d->con, NULL, false, &d->v, &err), 0);
+	uart_init(&d->uart, &d->con);
+	cpuid_service_init(&d->svc, &built, &seen, &hash1);
+	d->x = (struct run_ctx){
+		.vm = &d->vm, .run = &d->area.run, .run_size = RUN_AREA,
+		.uart = &d->uart, .svc = &d->svc, .con = &d->con, .v = &d->v,
+		.p = &d->p, .r = &d->r, .s = &d->st,
+	};
+	return d;
+}
+
+/*
+ * A read whose data overlaps kvm_run's own io fields: the all-ones bytes
+ * the service answers land on io.size and io.count, and the repetitions
+ * must go on with the access as it was (64 single bytes), not as the
+ * overwritten fields say (255-byte steps far past the area).
+ */
+static void test_dispatch_io_overlapping_run(void **state)
+{
+	struct dispatch *d = dispatch_new();
+	size_t off = offsetof(struct kvm_run, io.size);
+
+	(void)state;
+	d->area.run.exit_reason = KVM_EXIT_IO;
+	d->area.run.io.direction = KVM_EXIT_IO_IN;
+	d->area.run.io.size = 1;
+	d->area.run.io.port = CPUID_SVC_PORT;
+	d->area.run.io.count = 64;
+	d->area.run.io.data_offset = off;
+	run_dispatch(&d->x);
+	assert_int_equal(d->r.end, RUN_END_NONE);
+	assert_int_equal(d->st.exits_io, 1);
+	assert_int_equal(d->st.svc_bad_accesses, 64);
+	assert_int_equal(d->st.svc_queries, 0);
+	for (size_t i = off; i < off + 64; i++)
+		assert_int_equal(d->area.bytes[i], 0xff);
+	assert_int_equal(d->area.bytes[off + 64], 0);
+	test_free(d);
+}
+
+/* An offset near 2^64 must not wrap past the bounds check. */
+static void test_dispatch_io_offset_wraps(void **state)
+{
+	struct dispatch *d = dispatch_new();
+
+	(void)state;
+	d->area.run.exit_reason = KVM_EXIT_IO;
+	d->area.run.io.direction = KVM_EXIT_IO_IN;
+	d->area.run.io.size = 4;
+	d->area.run.io.port = CPUID_SVC_PORT + CPUID_SVC_SIG;
+	d->area.run.io.count = 1;
+	d->area.run.io.data_offset = UINT64_MAX - 3;
+	run_dispatch(&d->x);
+	assert_int_equal(d->r.end, RUN_END_KVM_ERROR);
+	assert_string_equal(d->r.detail,
+			    "KVM_EXIT_IO with 1 x 4 bytes at offset 18446744073709551612 does not fit kvm_run");
+	assert_int_equal(d->st.svc_bad_accesses, 0);
+	/* the last bytes that still fit are fine: the signature */
+	d->r.end = RUN_END_NONE;
+	d->area.run.io.data_offset = RUN_AREA - 4;
+	run_dispatch(&d->x);
+	assert_int_equal(d->r.end, RUN_END_NONE);
+	assert_int_equal(d->area.bytes[RUN_AREA - 4], 0x58); /* 'X' */
+	assert_int_equal(d->area.bytes[RUN_AREA - 1], 0x43); /* 'C' */
+	test_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +448,8 @@ int main(void)
 		cmocka_unit_test(test_enumerate),
 		cmocka_unit_test(test_bad_accesses),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_dispatch_io_overlapping_run),
+		cmocka_unit_test(test_dispatch_io_offset_wraps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

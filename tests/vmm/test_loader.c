@@ -524,6 +524,39 @@ static void test_bzimage_bad_header(void **state)
 			"a setup header (0x268 bytes)");
 }
 
+/*
+ * A header that says it ends past the end of a file just long enough for
+ * a 2.12 header (found by fuzz/fuzz_loader.c: the header was copied from
+ * beyond the buffer).
+ */
+static void test_bzimage_header_past_file(void **state)
+{
+	struct xsvm_err err = { { 0 } };
+	struct bzimage_info bi;
+	uint8_t *buf = test_malloc(0x1000);
+	uint8_t *cut;
+	size_t len;
+
+	(void)state;
+	len = make_bzimage(buf, 0x1000, lz4_payload, sizeof(lz4_payload));
+	buf[0x201] = 0x7a; /* ends at 0x27c */
+	/* exactly 0x268 bytes, in a buffer of that size */
+	cut = test_malloc(0x268);
+	memcpy(cut, buf, 0x268);
+	expect_bz_error(cut, 0x268,
+			"k.bz: setup header: end 0x27c (0x202 + byte 0x7a at "
+			"0x201) is past the end of the file (616 bytes)");
+	test_free(cut);
+	/* one byte short of the header's end, and then all of it */
+	expect_bz_error(buf, 0x27b,
+			"k.bz: setup header: end 0x27c (0x202 + byte 0x7a at "
+			"0x201) is past the end of the file (635 bytes)");
+	if (loader_bzimage_parse(buf, len, "k.bz", &bi, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(bi.header_len, 0x8b);
+	test_free(buf);
+}
+
 static void test_bzimage_bad_layout(void **state)
 {
 	uint8_t buf[0x1000];
@@ -893,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_elf_bad_segments),
 		cmocka_unit_test(test_bzimage_parse),
 		cmocka_unit_test(test_bzimage_bad_header),
+		cmocka_unit_test(test_bzimage_header_past_file),
 		cmocka_unit_test(test_bzimage_bad_layout),
 		cmocka_unit_test(test_kernel_load_compressed),
 		cmocka_unit_test(test_kernel_load_payload_errors),

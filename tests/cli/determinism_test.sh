@@ -14,11 +14,7 @@ DUMP=$DATA/cpuid-dumps/intel-sapphirerapids.txt
 
 . "$(dirname "$0")/lib.sh"
 
-if [ ! -c /dev/kvm ]; then
-	bad "/dev/kvm is missing: these tests boot guests and must run"
-	finish
-	exit 1
-fi
+require_kvm "these tests boot guests"
 
 # same NAME N CMD...: runs CMD N times; every stdout must equal the first,
 # and every exit status must be 0.

@@ -16,11 +16,7 @@ TDX=(--cpuid "$SPR" --policy tdx --xfam 0x618e7)
 
 . "$(dirname "$0")/lib.sh"
 
-if [ ! -c /dev/kvm ]; then
-	bad "/dev/kvm is missing: these tests boot the test guest and must run"
-	finish
-	exit 1
-fi
+require_kvm "these tests boot the test guest"
 
 field() { # FILE EXPR
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"

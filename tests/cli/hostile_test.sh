@@ -17,11 +17,7 @@ DUMP=$DATA/cpuid-dumps/amd-milan.txt
 
 . "$(dirname "$0")/lib.sh"
 
-if [ ! -c /dev/kvm ]; then
-	bad "/dev/kvm is missing: these tests boot guests and must run"
-	finish
-	exit 1
-fi
+require_kvm "these tests boot guests"
 
 PASS_LINE="x86/fpu: Enabled xstate features 0x7, context size is 832 bytes, using 'compacted' format."
 

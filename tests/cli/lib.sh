@@ -90,3 +90,12 @@ finish() {
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
 }
+
+# Tests that boot guests fail, loudly, where /dev/kvm is missing: CI has it.
+require_kvm() { # WHAT: "these tests boot guests", ...
+	if [ ! -c /dev/kvm ]; then
+		bad "/dev/kvm is missing: $1 and must run"
+		finish
+		exit 1
+	fi
+}

@@ -12,11 +12,7 @@ MK="python3 $(dirname "$0")/mkguest.py"
 
 . "$(dirname "$0")/lib.sh"
 
-if [ ! -c /dev/kvm ]; then
-	bad "/dev/kvm is missing: these tests boot guests and must run"
-	finish
-	exit 1
-fi
+require_kvm "these tests boot guests"
 
 guest() { # KIND: path of a freshly made guest
 	$MK "$1" "$tmp/$1" && echo "$tmp/$1"

@@ -28,9 +28,9 @@ static int open_kvm(struct vm *vm, struct xsvm_err *err)
 {
 	int ver;
 
-	vm->kvm_fd = open(HOST_KVM_DEV, O_RDWR | O_CLOEXEC);
+	vm->kvm_fd = host_kvm_open(err);
 	if (vm->kvm_fd < 0)
-		return sys_fail(err, HOST_KVM_DEV);
+		return vm->kvm_fd;
 	ver = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (ver < 0)
 		return sys_fail(err, HOST_KVM_DEV ": KVM_GET_API_VERSION");
@@ -187,22 +187,44 @@ int vm_set_cpuid(struct vm *vm, const struct cpuid_table *t,
 	return ret;
 }
 
+/*
+ * Entries KVM_GET_CPUID2 really wrote into c, which was filled with
+ * VM_CPUID_UNSET before the call. Linux 6.5 and later write back the
+ * number of entries on success; earlier kernels leave nent as the caller
+ * set it and write only the entries they hold, so the count is where the
+ * unwritten tail begins.
+ */
+unsigned int vm_cpuid2_count(const struct kvm_cpuid2 *c, unsigned int asked)
+{
+	unsigned int n = c->nent < asked ? c->nent : asked;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (c->entries[i].function == VM_CPUID_UNSET &&
+		    c->entries[i].index == VM_CPUID_UNSET &&
+		    c->entries[i].flags == VM_CPUID_UNSET)
+			return i;
+	return n;
+}
+
 int vm_get_cpuid(struct vm *vm, struct cpuid_table *t, struct xsvm_err *err)
 {
 	unsigned int n = 64;
 
 	for (;;) {
 		struct kvm_cpuid2 *c = cpuid2_alloc(n);
+		unsigned int got;
 		int ret = 0;
 
 		if (!c)
 			return xsvm_err_set(err, ENOMEM, "out of memory");
+		memset(c->entries, 0xff, n * sizeof(c->entries[0]));
 		if (ioctl(vm->vcpu_fd, KVM_GET_CPUID2, c) < 0) {
 			ret = errno == E2BIG && n < 4096 ? 1 :
 				sys_fail(err, "KVM_GET_CPUID2");
 		} else {
+			got = vm_cpuid2_count(c, n);
 			cpuid_table_init(t);
-			for (unsigned int i = 0; i < c->nent && !ret; i++) {
+			for (unsigned int i = 0; i < got && !ret; i++) {
 				const struct kvm_cpuid_entry2 *k = &c->entries[i];
 
 				ret = cpuid_table_set(t, k->function, k->index,

@@ -42,8 +42,15 @@ void vm_destroy(struct vm *vm);
 /* KVM_SET_CPUID2 with every entry of t. */
 int vm_set_cpuid(struct vm *vm, const struct cpuid_table *t,
 		 struct xsvm_err *err);
-/* KVM_GET_CPUID2: what the guest will really see. */
+/*
+ * KVM_GET_CPUID2: what the guest will really see, exactly the entries KVM
+ * holds on every kernel version (see vm_cpuid2_count()).
+ */
 int vm_get_cpuid(struct vm *vm, struct cpuid_table *t, struct xsvm_err *err);
+
+/* The filler of entries KVM_GET_CPUID2 did not write. */
+#define VM_CPUID_UNSET 0xffffffffu
+unsigned int vm_cpuid2_count(const struct kvm_cpuid2 *c, unsigned int asked);
 
 /* Guest virtual to physical through the vCPU's current page tables. */
 int vm_translate(struct vm *vm, uint64_t gva, uint64_t *gpa);

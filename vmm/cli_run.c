@@ -303,6 +303,8 @@ static void print_end(const struct machine_result *r)
 		secs(s->ns_total - s->ns_in_kvm));
 	if (e->detail[0])
 		fprintf(stderr, "xsvm: %s\n", e->detail);
+	if (e->state_reset)
+		fprintf(stderr, "xsvm: the vCPU was already reset when KVM reported the shutdown (KVM on AMD does that): the faulting RIP is unknown\n");
 	if (e->have_rip) {
 		fprintf(stderr, "xsvm: RIP 0x%llx, bytes", (unsigned long long)e->rip);
 		for (unsigned int i = 0; i < e->insn_len; i++)
@@ -399,23 +401,35 @@ static bool host_source_failed(const struct table_build *tb)
 	return tb->src.name && !strcmp(tb->src.name, "host") && !tb->t.nr;
 }
 
+/*
+ * Every input (kernel, initrd, console file, then the table's source and
+ * policy) is read and checked before KVM is asked for anything, so bad
+ * input is status 2 on any host, with or without /dev/kvm.
+ */
 static int run(struct run_opts *o, struct table_build *tb,
 	       struct machine_result *r)
 {
 	struct xsvm_err err = { { 0 } };
+	struct machine *m;
 	int ret, status;
 
-	ret = cli_table_build(&o->table, tb);
-	if (ret)
-		return host_source_failed(tb) ? RUN_EXIT_NO_VERDICT : ret;
-	cli_table_warn_defective(tb);
-	o->mc.table = &tb->t;
 	use_test_guest(o);
-	o->mc.order = tb->p.order;
 	ret = build_cmdline(o);
 	if (ret)
 		return ret;
-	ret = machine_run(&o->mc, r, &err);
+	m = machine_load(&o->mc, r, &err);
+	if (!m) {
+		cli_fail_err(&err);
+		return RUN_EXIT_USAGE;
+	}
+	ret = cli_table_build(&o->table, tb);
+	if (ret) {
+		machine_free(m);
+		return host_source_failed(tb) ? RUN_EXIT_NO_VERDICT : ret;
+	}
+	cli_table_warn_defective(tb);
+	ret = machine_boot(m, &tb->t, &tb->p.order, &err);
+	machine_free(m);
 	if (ret) {
 		cli_fail_err(&err);
 		return r->failure == MACHINE_KVM_FAILED ? RUN_EXIT_NO_VERDICT :

@@ -34,7 +34,7 @@ int host_request_amx_guest_perm(void)
 	return 0;
 }
 
-static int open_kvm(struct xsvm_err *err)
+int host_kvm_open(struct xsvm_err *err)
 {
 	int fd = open(HOST_KVM_DEV, O_RDWR | O_CLOEXEC);
 	int e;
@@ -42,6 +42,9 @@ static int open_kvm(struct xsvm_err *err)
 	if (fd >= 0)
 		return fd;
 	e = errno;
+	if (e == ENOENT)
+		return xsvm_err_set(err, e, "%s: %s (this host has no KVM: %s)",
+				    HOST_KVM_DEV, strerror(e), HOST_KVM_BOX_HINT);
 	return xsvm_err_set(err, e, "%s: %s", HOST_KVM_DEV, strerror(e));
 }
 
@@ -156,7 +159,7 @@ int host_cpuid_kvm(struct cpuid_table *t, struct xsvm_err *err)
 
 	cpuid_table_init(t);
 	(void)host_request_amx_guest_perm();
-	fd = open_kvm(err);
+	fd = host_kvm_open(err);
 	if (fd < 0)
 		return fd;
 	ret = check_api(fd, err);

@@ -19,6 +19,12 @@
 #include "cpuid/table.h"
 
 #define HOST_KVM_DEV "/dev/kvm"
+/* Where to turn on a host without /dev/kvm. */
+#define HOST_KVM_BOX_HINT \
+	"tools/box.sh runs xsvm in an emulated machine with a real KVM"
+
+/* Open /dev/kvm; the error names the box when there is no KVM at all. */
+int host_kvm_open(struct xsvm_err *err);
 
 int host_cpuid_kvm(struct cpuid_table *t, struct xsvm_err *err);
 

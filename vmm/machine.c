@@ -75,11 +75,14 @@ static void file_unmap(struct input_file *f)
 struct machine {
 	const struct machine_config *c;
 	struct machine_result *r;
+	const struct cpuid_table *table; /* from machine_boot() */
+	struct xsave_order order;
 	struct guest_mem mem;
 	struct vm vm;
 	struct uart uart;
 	struct cpuid_service svc;
 	struct console con;
+	bool con_open;
 	struct boot_cpu_state cpu;
 };
 
@@ -161,7 +164,7 @@ static int vcpu_enter_state(struct machine *m, struct xsvm_err *err)
  */
 static int install_table(struct machine *m, struct xsvm_err *err)
 {
-	const struct cpuid_table *t = m->c->table;
+	const struct cpuid_table *t = m->table;
 	uint64_t dyn = xsave_supported_user(t) & XFEATURE_BIT(XFEATURE_XTILE_DATA);
 	struct cpuid_table *copy;
 	struct cpuid_entry *e;
@@ -191,7 +194,7 @@ static int create_vm(struct machine *m, struct xsvm_err *err)
 	int ret;
 
 	/* the permission must come before the first vCPU exists */
-	if (xsave_supported_user(m->c->table) &
+	if (xsave_supported_user(m->table) &
 	    XFEATURE_BIT(XFEATURE_XTILE_DATA))
 		(void)host_request_amx_guest_perm();
 	ret = vm_create(&m->vm, &m->mem, err);
@@ -201,9 +204,9 @@ static int create_vm(struct machine *m, struct xsvm_err *err)
 		ret = vm_get_cpuid(&m->vm, &r->seen, err);
 	if (ret)
 		return ret;
-	r->installed_hash = cpuid_table_hash(m->c->table);
+	r->installed_hash = cpuid_table_hash(m->table);
 	r->seen_hash = cpuid_table_hash(&r->seen);
-	cpuid_table_diff(m->c->table, &r->seen, &r->fidelity);
+	cpuid_table_diff(m->table, &r->seen, &r->fidelity);
 	return vcpu_enter_state(m, err);
 }
 
@@ -226,9 +229,9 @@ static void guest_view(const struct machine *m, enum linux_version v,
 		xsave_dynamic_ebx(t, v);
 		return;
 	}
-	*t = *c->table;
+	*t = *m->table;
 	linux_enter_state(t, v, &xcr0, &xss);
-	xsave_state_ebx(t, xcr0, xss, &c->order, &ebx0, &ebx1);
+	xsave_state_ebx(t, xcr0, xss, &m->order, &ebx0, &ebx1);
 	e = cpuid_table_find_mut(t, XSAVE_LEAF, 0);
 	if (e && e->subleaf == 0)
 		e->ebx = ebx0;
@@ -287,55 +290,85 @@ static void predict(struct machine *m)
 	free(t);
 }
 
-static int run_guest(struct machine *m, struct xsvm_err *err)
+static int run_guest(struct machine *m)
 {
 	const struct machine_config *c = m->c;
 	struct machine_result *r = m->r;
-	int ret;
 
-	verdict_init(&r->verdict);
-	ret = console_open(&m->con, c->console_path, c->live, &r->verdict,
-			   err);
-	if (ret)
-		return ret;
 	uart_init(&m->uart, &m->con);
-	cpuid_service_init(&m->svc, c->table, &r->seen, &c->order);
+	cpuid_service_init(&m->svc, m->table, &r->seen, &m->order);
 	run_loop(&m->vm, &m->uart, &m->svc, &m->con, &r->verdict, &c->run,
 		 &r->run, &r->stats);
 	verdict_finish(&r->verdict);
 	r->console_bytes = m->con.bytes;
 	r->console_errno = -console_close(&m->con);
+	m->con_open = false;
 	predict(m);
 	return 0;
 }
 
-int machine_run(const struct machine_config *c, struct machine_result *r,
-		struct xsvm_err *err)
+struct machine *machine_load(const struct machine_config *c,
+			     struct machine_result *r, struct xsvm_err *err)
 {
-	struct machine m = { .c = c, .r = r };
+	struct machine *m = calloc(1, sizeof(*m));
 	uint64_t t0 = monotonic_ns();
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	m.vm.kvm_fd = m.vm.vm_fd = m.vm.vcpu_fd = -1;
 	r->failure = MACHINE_BAD_INPUT;
+	if (!m) {
+		xsvm_err_set(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	m->c = c;
+	m->r = r;
+	m->vm.kvm_fd = m->vm.vm_fd = m->vm.vcpu_fd = -1;
 	ret = vm_mem_check(c->mem_bytes, err);
 	if (!ret)
-		ret = guest_mem_alloc(&m.mem, c->mem_bytes, err);
+		ret = guest_mem_alloc(&m->mem, c->mem_bytes, err);
 	if (!ret)
-		ret = load_guest(&m, err);
+		ret = load_guest(m, err);
 	if (!ret) {
-		r->failure = MACHINE_KVM_FAILED;
-		ret = create_vm(&m, err);
+		verdict_init(&r->verdict);
+		ret = console_open(&m->con, c->console_path, c->live,
+				   &r->verdict, err);
+		m->con_open = !ret;
 	}
 	r->ns_setup = monotonic_ns() - t0;
-	if (!ret) {
-		r->failure = MACHINE_BAD_INPUT;
-		ret = run_guest(&m, err);
+	if (ret) {
+		machine_free(m);
+		return NULL;
 	}
+	return m;
+}
+
+int machine_boot(struct machine *m, const struct cpuid_table *table,
+		 const struct xsave_order *order, struct xsvm_err *err)
+{
+	struct machine_result *r = m->r;
+	uint64_t t0 = monotonic_ns();
+	int ret;
+
+	m->table = table;
+	m->order = *order;
+	r->failure = MACHINE_KVM_FAILED;
+	ret = create_vm(m, err);
+	r->ns_setup += monotonic_ns() - t0;
+	if (ret)
+		return ret;
+	ret = run_guest(m);
 	if (!ret)
 		r->failure = MACHINE_OK;
-	vm_destroy(&m.vm);
-	guest_mem_free(&m.mem);
 	return ret;
+}
+
+void machine_free(struct machine *m)
+{
+	if (!m)
+		return;
+	if (m->con_open)
+		(void)console_close(&m->con);
+	vm_destroy(&m->vm);
+	guest_mem_free(&m->mem);
+	free(m);
 }

@@ -25,8 +25,6 @@
 #include "verdict.h"
 
 struct machine_config {
-	const struct cpuid_table *table; /* built: source, policy, builder */
-	struct xsave_order order;	 /* the builder's: CPUID service EBX */
 	const char *kernel_path;	 /* a file, or the name of kernel_image */
 	/*
 	 * An image in memory instead of a file (the built-in test guest).
@@ -87,7 +85,19 @@ struct machine_result {
  * Run a guest. Returns 0 when the guest ran (whatever its verdict), or a
  * negative errno with err set and r->failure saying which kind.
  */
-int machine_run(const struct machine_config *c, struct machine_result *r,
-		struct xsvm_err *err);
+/*
+ * A machine is made in two steps, so that every input is read and checked
+ * before the host is touched. machine_load() reads the kernel and initrd,
+ * lays out guest RAM and opens the console file: its failures are bad input.
+ * machine_boot() creates the KVM VM, installs table (and the builder's
+ * order, for the CPUID service), runs the guest and fills r. machine_free()
+ * releases everything, whatever the outcome.
+ */
+struct machine;
+struct machine *machine_load(const struct machine_config *c,
+			     struct machine_result *r, struct xsvm_err *err);
+int machine_boot(struct machine *m, const struct cpuid_table *table,
+		 const struct xsave_order *order, struct xsvm_err *err);
+void machine_free(struct machine *m);
 
 #endif

@@ -128,6 +128,8 @@ static void run_end(struct json_writer *w, const struct run_result *r)
 	json_u64(w, "kvm_exit_reason", r->exit_reason);
 	if (r->end == RUN_END_DEBUG_EXIT)
 		json_u64(w, "debug_exit_value", r->debug_exit_value);
+	if (r->end == RUN_END_SHUTDOWN)
+		json_bool(w, "vcpu_state_reset", r->state_reset);
 	if (r->have_rip) {
 		char hex[3 * sizeof(r->insn) + 1] = "";
 

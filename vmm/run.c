@@ -198,6 +198,38 @@ static void read_insn(struct run_ctx *l)
 	r->remedy = n.remedy;
 }
 
+bool run_state_is_reset(const struct kvm_regs *regs,
+			const struct kvm_sregs *sregs)
+{
+	return regs->rip == RESET_RIP && sregs->cs.selector == RESET_CS &&
+	       sregs->cs.base == RESET_CS_BASE && !(sregs->cr0 & 1);
+}
+
+/*
+ * A triple fault. KVM on AMD reinitialises the VMCB before it reports the
+ * shutdown, so the registers read back are the reset state: then the
+ * faulting RIP is unknown, and the bytes at the reset vector are not the
+ * instruction that faulted.
+ */
+static void handle_shutdown(struct run_ctx *l)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct run_result *r = l->r;
+
+	snprintf(r->detail, sizeof(r->detail),
+		 "KVM_EXIT_SHUTDOWN: the guest triple-faulted");
+	end(l, RUN_END_SHUTDOWN);
+	if (ioctl(l->vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
+	    ioctl(l->vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return;
+	if (run_state_is_reset(&regs, &sregs)) {
+		r->state_reset = true;
+		return;
+	}
+	read_insn(l);
+}
+
 static void handle_internal(struct run_ctx *l)
 {
 	struct kvm_run *run = l->run;
@@ -232,10 +264,7 @@ void run_dispatch(struct run_ctx *l)
 		return;
 	case KVM_EXIT_SHUTDOWN:
 		l->s->exits_other++;
-		read_insn(l);
-		snprintf(l->r->detail, sizeof(l->r->detail),
-			 "KVM_EXIT_SHUTDOWN: the guest triple-faulted");
-		end(l, RUN_END_SHUTDOWN);
+		handle_shutdown(l);
 		return;
 	case KVM_EXIT_INTERNAL_ERROR:
 		l->s->exits_other++;

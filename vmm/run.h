@@ -41,6 +41,17 @@ enum run_end {
 	RUN_END_NR,
 };
 
+/* The architectural reset state: CS 0xf000 with base 0xffff0000, RIP 0xfff0. */
+#define RESET_RIP 0xfff0ull
+#define RESET_CS 0xf000
+#define RESET_CS_BASE 0xffff0000ull
+
+/* Whether regs/sregs are the reset state, with protected mode off. */
+struct kvm_regs;
+struct kvm_sregs;
+bool run_state_is_reset(const struct kvm_regs *regs,
+			const struct kvm_sregs *sregs);
+
 /* "verdict", "debug_exit", ... (snake_case, stable: in JSON reports). */
 const char *run_end_name(enum run_end e);
 
@@ -70,6 +81,11 @@ struct run_result {
 	uint8_t insn[15];
 	unsigned int insn_len;
 	const char *mnemonic, *remedy; /* RUN_END_INTERNAL_ERROR, may be NULL */
+	/*
+	 * RUN_END_SHUTDOWN: KVM had already put the vCPU in its reset state
+	 * (as AMD SVM does), so the faulting RIP is unknown.
+	 */
+	bool state_reset;
 	char detail[256];	       /* one line for the user */
 };
 

@@ -173,7 +173,7 @@ for src in host "$DUMP"; do
 	name="/dev/kvm missing (--cpuid $(basename "$src"))"
 	run in_ns "mount -t tmpfs none /dev" "$X" run --cpuid "$src" --quiet
 	expect_rc "$name" 3
-	expect_err "$name" "xsvm: /dev/kvm: No such file or directory"
+	expect_err "$name" "xsvm: /dev/kvm: No such file or directory (this host has no KVM: tools/box.sh runs xsvm in an emulated machine with a real KVM)"
 
 	name="/dev/kvm not permitted (--cpuid $(basename "$src"))"
 	run in_ns "mount -t tmpfs none /dev && mknod -m 000 /dev/kvm c 10 232" \
@@ -182,8 +182,27 @@ for src in host "$DUMP"; do
 	expect_rc "$name" 3
 	expect_err "$name" "xsvm: /dev/kvm: Permission denied"
 done
-# Bad input is still 2 when /dev/kvm is gone.
+# Bad input is still 2 when /dev/kvm is gone: every input is read before
+# KVM is asked for anything, with the default --cpuid host too.
 run in_ns "mount -t tmpfs none /dev" "$X" run --policy "$tmp/no-such-policy" --quiet
 expect_rc "/dev/kvm missing, bad --policy" 2
+printf 'not a kernel\n' >"$tmp/junk-kernel"
+head -c 100 "$(dirname "$X")/xsvm_guest" >"$tmp/truncated-elf"
+for kvm in present missing; do
+	setup=true
+	[ "$kvm" = present ] || setup="mount -t tmpfs none /dev"
+	run in_ns "$setup" "$X" run --kernel "$tmp/junk-kernel" --quiet
+	expect_usage_error "/dev/kvm $kvm, junk --kernel" \
+		"xsvm: $tmp/junk-kernel: setup header: file is 13 bytes, too short for a setup header (0x268 bytes)"
+	run in_ns "$setup" "$X" run --kernel "$tmp/truncated-elf" --quiet
+	expect_usage_error "/dev/kvm $kvm, truncated ELF --kernel" \
+		"xsvm: $tmp/truncated-elf: 2 program headers at 0x40 end past the end of the file (100 bytes)"
+	run in_ns "$setup" "$X" run --kernel "$tmp/no-such-kernel" --quiet
+	expect_usage_error "/dev/kvm $kvm, missing --kernel" \
+		"xsvm: $tmp/no-such-kernel: kernel: No such file or directory"
+	run in_ns "$setup" "$X" run --kernel "$tmp/junk-kernel" --cpuid "$DUMP" --quiet
+	expect_usage_error "/dev/kvm $kvm, junk --kernel, dump table" \
+		"xsvm: $tmp/junk-kernel: setup header: file is 13 bytes, too short for a setup header (0x268 bytes)"
+done
 
 finish

@@ -99,3 +99,48 @@ require_kvm() { # WHAT: "these tests boot guests", ...
 		exit 1
 	fi
 }
+
+# The KVM module behind /dev/kvm: kvm_intel, kvm_amd, kvm_pvm or unknown.
+kvm_module() {
+	local m
+
+	for m in kvm_intel kvm_amd kvm_pvm; do
+		if [ -d "/sys/module/$m" ]; then
+			echo "$m"
+			return
+		fi
+	done
+	echo unknown
+}
+
+# expect_triple_fault NAME REPORT INSN: the run ended in a triple fault.
+# KVM on AMD resets the vCPU before it reports the shutdown, so xsvm must
+# say the faulting RIP is unknown and report no instruction; every other
+# KVM keeps the state, and the report has the bytes that faulted, which
+# start with INSN ("0f 0b").
+expect_triple_fault() {
+	local got want
+
+	got=$(python3 -c 'import json, sys
+e = json.load(open(sys.argv[1]))["end"]
+print(e["reason"], e["vcpu_state_reset"], e.get("insn_bytes", "-")[:len(sys.argv[2])])' "$2" "$3" 2>&1)
+	if [ "$(kvm_module)" = kvm_amd ]; then
+		want="shutdown True -"
+	else
+		want="shutdown False $3"
+	fi
+	if [ "$got" = "$want" ]; then
+		ok "$1 on $(kvm_module): reason, vcpu_state_reset, insn_bytes: $want"
+	else
+		bad "$1 on $(kvm_module): reason, vcpu_state_reset, insn_bytes: '$got', want '$want'"
+	fi
+	if [ "$(kvm_module)" != kvm_amd ]; then
+		return
+	fi
+	if grep -Fxq "xsvm: the vCPU was already reset when KVM reported the shutdown (KVM on AMD does that): the faulting RIP is unknown" <<<"$err" &&
+		! grep -q '^xsvm: RIP ' <<<"$err"; then
+		ok "$1: says the faulting RIP is unknown, prints no RIP"
+	else
+		bad "$1: no 'faulting RIP is unknown' line, or a RIP printed" "$err"
+	fi
+}

@@ -49,6 +49,7 @@ static void print_header(const struct build_run *b)
 	printf("# xsvm cpuid build\n");
 	printf("# source: %s (%s)\n", b->tb->src.name, source_desc(&b->tb->src));
 	cli_policy_print(stdout, &b->tb->pol, &b->tb->pr);
+	cli_normalize_print(stdout, &b->tb->nr);
 	print_state(b, "xcr0", r->xcr0, b->tb->p.have_xcr0);
 	print_state(b, "xss", r->xss, b->tb->p.have_xss);
 	printf("# supported: xcr0 0x%llx, xss 0x%llx; %u subleaves removed\n",
@@ -113,6 +114,7 @@ static int print_json(const struct build_run *b)
 	json_string(&w, "source", b->tb->src.name);
 	json_string(&w, "source_kind", source_desc(&b->tb->src));
 	cli_policy_json(&w, &b->tb->pol, &b->tb->pr);
+	cli_normalize_json(&w, &b->tb->nr);
 	json_string(&w, "order", b->tb->order);
 	json_bool(&w, "defective_order", cli_table_defective(b->tb));
 	json_string(&w, "linux", linux_version_name(b->tb->p.linux_version));

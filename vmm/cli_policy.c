@@ -34,26 +34,27 @@ static const char *change_kind(enum policy_change_kind k)
 	return "?";
 }
 
-static void print_change(FILE *f, const struct policy_change *c)
+static void print_change(FILE *f, const char *stage,
+			 const struct policy_change *c)
 {
 	switch (c->kind) {
 	case POLICY_CHANGE_BITS:
-		fprintf(f, "# policy: leaf 0x%x subleaf 0x%x %s: cleared 0x%llx, set 0x%llx: %s\n",
-			c->leaf, c->subleaf, cpuid_reg_names[c->reg],
+		fprintf(f, "# %s: leaf 0x%x subleaf 0x%x %s: cleared 0x%llx, set 0x%llx: %s\n",
+			stage, c->leaf, c->subleaf, cpuid_reg_names[c->reg],
 			(unsigned long long)c->cleared,
 			(unsigned long long)c->set, c->rule);
 		break;
 	case POLICY_CHANGE_REMOVED:
 		if (c->whole_leaf)
-			fprintf(f, "# policy: leaf 0x%x removed (%u entr%s): %s\n",
-				c->leaf, c->count, c->count == 1 ? "y" : "ies",
+			fprintf(f, "# %s: leaf 0x%x removed (%u entr%s): %s\n",
+				stage, c->leaf, c->count, c->count == 1 ? "y" : "ies",
 				c->rule);
 		else
-			fprintf(f, "# policy: leaf 0x%x subleaf 0x%x removed: %s\n",
-				c->leaf, c->subleaf, c->rule);
+			fprintf(f, "# %s: leaf 0x%x subleaf 0x%x removed: %s\n",
+				stage, c->leaf, c->subleaf, c->rule);
 		break;
 	case POLICY_CHANGE_XFAM:
-		fprintf(f, "# policy: XFAM: dropped 0x%llx: %s\n",
+		fprintf(f, "# %s: XFAM: dropped 0x%llx: %s\n", stage,
 			(unsigned long long)c->cleared, c->rule);
 		break;
 	}
@@ -71,24 +72,15 @@ void cli_policy_print(FILE *f, const struct policy *p,
 		(unsigned long long)r->kept, (unsigned long long)r->platform,
 		r->nr_changes, r->nr_changes == 1 ? "" : "s");
 	for (unsigned int i = 0; i < r->nr_changes; i++)
-		print_change(f, &r->changes[i]);
+		print_change(f, "policy", &r->changes[i]);
 }
 
-void cli_policy_json(struct json_writer *w, const struct policy *p,
-		     const struct policy_result *r)
+static void json_changes(struct json_writer *w, const struct policy_change *cs,
+			 unsigned int nr)
 {
-	json_begin_object(w, "policy");
-	json_string(w, "name", p->name);
-	json_bool(w, "uses_xfam", r->uses_xfam);
-	if (r->uses_xfam) {
-		json_hex(w, "xfam", r->xfam);
-		json_bool(w, "xfam_default", r->xfam_default);
-	}
-	json_hex(w, "platform", r->platform);
-	json_hex(w, "kept", r->kept);
 	json_begin_array(w, "changes");
-	for (unsigned int i = 0; i < r->nr_changes; i++) {
-		const struct policy_change *c = &r->changes[i];
+	for (unsigned int i = 0; i < nr; i++) {
+		const struct policy_change *c = &cs[i];
 
 		json_begin_object(w, NULL);
 		json_string(w, "kind", change_kind(c->kind));
@@ -110,5 +102,35 @@ void cli_policy_json(struct json_writer *w, const struct policy *p,
 		json_end_object(w);
 	}
 	json_end_array(w);
+}
+
+void cli_policy_json(struct json_writer *w, const struct policy *p,
+		     const struct policy_result *r)
+{
+	json_begin_object(w, "policy");
+	json_string(w, "name", p->name);
+	json_bool(w, "uses_xfam", r->uses_xfam);
+	if (r->uses_xfam) {
+		json_hex(w, "xfam", r->xfam);
+		json_bool(w, "xfam_default", r->xfam_default);
+	}
+	json_hex(w, "platform", r->platform);
+	json_hex(w, "kept", r->kept);
+	json_changes(w, r->changes, r->nr_changes);
+	json_end_object(w);
+}
+
+void cli_normalize_print(FILE *f, const struct normalize_result *r)
+{
+	fprintf(f, "# vmm: %u change%s\n", r->nr_changes,
+		r->nr_changes == 1 ? "" : "s");
+	for (unsigned int i = 0; i < r->nr_changes; i++)
+		print_change(f, "vmm", &r->changes[i]);
+}
+
+void cli_normalize_json(struct json_writer *w, const struct normalize_result *r)
+{
+	json_begin_object(w, "vmm");
+	json_changes(w, r->changes, r->nr_changes);
 	json_end_object(w);
 }

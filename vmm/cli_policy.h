@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "cpuid/normalize.h"
 #include "cpuid/policy.h"
 #include "json.h"
 
@@ -24,5 +25,9 @@ void cli_policy_print(FILE *f, const struct policy *p,
 /* A "policy" object: name, xfam, kept components and the changes. */
 void cli_policy_json(struct json_writer *w, const struct policy *p,
 		     const struct policy_result *r);
+
+/* The VMM stage's changes, as "# vmm: ..." lines and as a "vmm" object. */
+void cli_normalize_print(FILE *f, const struct normalize_result *r);
+void cli_normalize_json(struct json_writer *w, const struct normalize_result *r);
 
 #endif

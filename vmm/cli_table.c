@@ -48,6 +48,8 @@ int cli_table_build(const struct cpuid_opts *o, struct table_build *tb)
 	if (ret)
 		return cli_fail_err(&err);
 	ret = policy_apply(&tb->t, &tb->pol, &pp, &tb->pr, &err);
+	if (!ret)
+		ret = normalize_apply(&tb->t, &tb->nr);
 	if (!ret) {
 		params_from_opts(o, tb);
 		ret = xsave_build(&tb->t, &tb->p, &tb->r, &err);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The table pipeline every command that builds a table shares: source ->
- * policy -> ordered XSAVE builder, as the command-line options say.
+ * policy -> vmm (cpuid/normalize.h) -> ordered XSAVE builder, as the
+ * command-line options say.
  */
 #ifndef XSVM_VMM_CLI_TABLE_H
 #define XSVM_VMM_CLI_TABLE_H
@@ -9,6 +10,7 @@
 #include "cli_cpuid.h"
 #include "cli_util.h"
 #include "cpuid/builder.h"
+#include "cpuid/normalize.h"
 #include "cpuid/policy.h"
 
 struct table_build {
@@ -16,6 +18,7 @@ struct table_build {
 	struct cpuid_table t;
 	struct policy pol;
 	struct policy_result pr;
+	struct normalize_result nr;
 	struct xsave_build_params p;
 	struct xsave_build_result r;
 	char order[64];

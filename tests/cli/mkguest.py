@@ -164,11 +164,10 @@ INSB, INSD, OUTSB = b"\x6c", b"\x6d", b"\x6e"
 STRING_BUF = 0x1000000
 
 
-def string_io():
-    """rep insb, insw and insd of 2^20 elements from an unowned port into RAM
-    at 16 MiB, rep outsb of 2^20 bytes to an unowned port, then the same
-    2^20 bytes (all-ones, as read) to the UART, a newline, the pass line."""
-    n = 1 << 20
+def string_io(n=1 << 20):
+    """rep insb, insw and insd of n elements from an unowned port into RAM
+    at 16 MiB, rep outsb of n bytes to an unowned port, then the same n
+    bytes (all-ones, as read) to the UART, a newline, the pass line."""
     return (rep_str(INSB, 0x80, n, "rdi", STRING_BUF) +
             rep_str(INSD, 0x80, n, "rdi", STRING_BUF, b"\x66") +   # insw
             rep_str(INSD, 0x80, n, "rdi", STRING_BUF) +
@@ -366,14 +365,19 @@ PORT_SETS = {
 
 def main():
     """mkguest.py KIND OUT, or mkguest.py counts KIND: the port counters
-    that the ports-* guest KIND must give."""
+    that the ports-* guest KIND must give. string-io:COUNT is the string-io
+    guest with COUNT elements per string instruction."""
     if len(sys.argv) == 3 and sys.argv[1] == "counts":
         print(*port_counts(PORT_SETS[sys.argv[2]]()))
         return
-    if len(sys.argv) != 3 or sys.argv[1] not in GUESTS:
-        sys.exit("usage: mkguest.py {%s} OUT" % ",".join(sorted(GUESTS)))
+    kind, _, count = sys.argv[1].partition(":") if len(sys.argv) == 3 else ("", "", "")
+    if kind not in GUESTS or (count and kind != "string-io"):
+        sys.exit("usage: mkguest.py {%s} OUT (string-io:COUNT: COUNT "
+                 "elements, 1 to 2^20)" % ",".join(sorted(GUESTS)))
+    if count and not 1 <= int(count) <= 1 << 20:
+        sys.exit("mkguest.py: string-io:COUNT: COUNT %s is outside 1..2^20" % count)
     with open(sys.argv[2], "wb") as f:
-        f.write(GUESTS[sys.argv[1]]())
+        f.write(elf(string_io(int(count))) if count else GUESTS[kind]())
 
 
 if __name__ == "__main__":

@@ -83,6 +83,47 @@ expect_field "prediction" "$tmp/pred.json" "d['prediction']['matches']" "False"
 expect_field "prediction" "$tmp/pred.json" "d['prediction']['missing_total'] >= 1" "True"
 expect_field "prediction" "$tmp/pred.json" "d['prediction']['matched'] + d['prediction']['missing_total'] == len(d['prediction']['lines'])" "True"
 
+# ------------------------------------------------------------ fidelity
+
+# What KVM changed between KVM_SET_CPUID2 and KVM_GET_CPUID2, per KVM. A
+# stock KVM (kvm_amd, kvm_intel) changes only the registers it computes
+# from the vCPU's state: 0xD.0/0xD.1 EBX from XCR0/XSS and leaf 1 ECX's
+# OSXSAVE bit (27) from CR4; it adds and removes no entry, so leaf 0 is
+# never among the changes. kvm_pvm imposes the host's leaves 1, 7.0 and
+# 0xD instead.
+run "$X" run --cpuid host --report "$tmp/fidelity.json" --quiet
+expect_rc "host table, test guest" 0
+got=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+module = sys.argv[2]
+bad = []
+for f in d["fidelity"]:
+    key = (int(f["leaf"], 16), int(f["subleaf"], 16), f.get("register"))
+    if f["kind"] != "changed":
+        bad.append("%s %s" % (f["kind"], key))
+    elif module in ("kvm_amd", "kvm_intel"):
+        diff = int(f["installed"], 16) ^ int(f["seen"], 16)
+        if key not in ((0xd, 0, "ebx"), (0xd, 1, "ebx"), (1, 0, "ecx")) or \
+           (key == (1, 0, "ecx") and diff != 1 << 27):
+            bad.append("%s %s -> %s" % (key, f["installed"], f["seen"]))
+    elif module == "kvm_pvm":
+        if key[0] not in (1, 7, 0xd) or (key[0] == 7 and key[1] != 0):
+            bad.append("%s" % (key,))
+    else:
+        bad.append("unknown KVM module %s" % module)
+print("; ".join(bad) if bad else "only %d expected change(s)" % d["fidelity_total"])
+print(d["fidelity_total"] == len(d["fidelity"]))' "$tmp/fidelity.json" "$(kvm_module)" 2>&1)
+if [ "$(sed -n 2p <<<"$got")" = True ] && grep -q '^only ' <<<"$got"; then
+	ok "fidelity on $(kvm_module): $(head -n 1 <<<"$got")"
+else
+	bad "fidelity on $(kvm_module): $(head -n 1 <<<"$got")" "$(tail -n +2 <<<"$got")"
+fi
+if grep -q '"leaf": "0x0"' "$tmp/fidelity.json"; then
+	bad "fidelity on $(kvm_module): leaf 0 listed as changed"
+else
+	ok "fidelity on $(kvm_module): leaf 0 not listed"
+fi
+
 # ------------------------------------------------------- no verdict (3)
 
 run "$X" run --kernel "$(guest crash)" --report "$tmp/crash.json" --quiet

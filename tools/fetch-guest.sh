@@ -81,50 +81,28 @@ update_lists()
 	as_root apt-get update -qq || die "apt-get update failed"
 }
 
-# A fingerprint of the package lists and apt's sources and preferences:
-# while it is unchanged, apt's candidate versions are unchanged too, so a
-# cached run needs no apt-cache call (which costs seconds without apt's
-# binary cache).
+# The package lists' fingerprint and the resolution of linux-image-amd64
+# to its kernel image package are the box's (tools/box/lib.sh): the guest
+# and the box boot the same Debian kernel.
+# shellcheck source=tools/box/lib.sh
+. "$root/tools/box/lib.sh"
+
 lists_fingerprint()
 {
-	local lists=/var/lib/apt/lists/
-
-	eval "$(apt-config shell lists Dir::State::lists/d)"
-	find "$lists" /etc/apt/sources.list /etc/apt/sources.list.d \
-		/etc/apt/preferences /etc/apt/preferences.d \
-		-maxdepth 1 -type f ! -name lock -printf '%p %s %T@\n' 2>/dev/null |
-		LC_ALL=C sort | sha256sum | cut -d' ' -f1
+	box__lists_fingerprint
 }
 
 # Sets image (the kernel image package linux-image-amd64 depends on),
-# meta_ver, image_ver and bb_ver from the package lists, with one
-# apt-cache call. Returns 1 when the lists do not know the packages.
+# meta_ver, image_ver and bb_ver from the package lists. Returns 1 when
+# the lists do not know the packages.
 resolve_versions()
 {
-	local fields
-
 	step="resolve packages (apt-cache show $meta busybox-static)"
-	fields=$(apt-cache show --no-all-versions "$meta" busybox-static 2>/dev/null |
-		awk -v meta="$meta" '
-		$1 == "Package:" { pkg = $2 }
-		$1 == "Version:" { ver[pkg] = $2 }
-		$1 == "Depends:" && pkg == meta {
-			sub(/^Depends: */, "")
-			n = split($0, dep, / *, */)
-			for (i = 1; i <= n; i++) {
-				if (dep[i] !~ /^linux-image-/)
-					continue
-				split(dep[i], w, /[ ()=]+/)
-				image = w[1]
-				image_ver = w[2]
-				break
-			}
-		}
-		END {
-			print image, image_ver, ver[meta], ver["busybox-static"]
-		}') || return 1
-	read -r image image_ver meta_ver bb_ver <<<"$fields" || return 1
-	[ -n "$image" ] && [ -n "$image_ver" ] && [ -n "$meta_ver" ] && [ -n "$bb_ver" ]
+	box__resolve_versions || return 1
+	image=$BOX_IMAGE_PACKAGE
+	image_ver=$BOX_IMAGE_VERSION
+	meta_ver=$BOX_META_VERSION
+	bb_ver=$BOX_BUSYBOX_VERSION
 }
 
 versions_key()

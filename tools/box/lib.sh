@@ -94,9 +94,11 @@ box__lists_fingerprint()
 }
 
 # box__resolve_versions
-#   From apt's lists, sets BOX_IMAGE_PACKAGE (the linux-image-6.1.0-NN-amd64
-#   package that linux-image-amd64 depends on), BOX_IMAGE_VERSION and
+#   From apt's lists, with one apt-cache call, sets BOX_IMAGE_PACKAGE (the
+#   linux-image-6.1.0-NN-amd64 package that linux-image-amd64 depends on),
+#   BOX_IMAGE_VERSION, BOX_META_VERSION (linux-image-amd64's) and
 #   BOX_BUSYBOX_VERSION. Returns 1 when the lists do not know them.
+#   tools/fetch-guest.sh resolves the guest's kernel with it too.
 box__resolve_versions()
 {
 	local fields
@@ -117,9 +119,11 @@ box__resolve_versions()
 				break
 			}
 		}
-		END { print image, image_ver, ver[bb] }') || return 1
-	read -r BOX_IMAGE_PACKAGE BOX_IMAGE_VERSION BOX_BUSYBOX_VERSION <<<"$fields" || return 1
-	[ -n "$BOX_IMAGE_PACKAGE" ] && [ -n "$BOX_IMAGE_VERSION" ] && [ -n "$BOX_BUSYBOX_VERSION" ]
+		END { print image, image_ver, ver[meta], ver[bb] }') || return 1
+	read -r BOX_IMAGE_PACKAGE BOX_IMAGE_VERSION BOX_META_VERSION \
+		BOX_BUSYBOX_VERSION <<<"$fields" || return 1
+	[ -n "$BOX_IMAGE_PACKAGE" ] && [ -n "$BOX_IMAGE_VERSION" ] &&
+		[ -n "$BOX_META_VERSION" ] && [ -n "$BOX_BUSYBOX_VERSION" ]
 }
 
 # box__versions_key
@@ -514,6 +518,9 @@ box_fail()
 {
 	echo "box-error: $*"
 	sync
+	# setting the console's modes waits until the serial port has sent
+	# everything: a slow emulated UART would lose the line otherwise
+	stty -F /dev/console -opost 2>/dev/null
 	poweroff -f
 	sleep 10
 	exit 1
@@ -612,18 +619,21 @@ needed on this machine.
   --timeout SEC    stop COMMAND after SEC seconds (default 3600)
   --mem MIB        the box's memory (default 2048)
   --quiet          no progress line (errors are still printed)
-  --with PATH      a file or directory COMMAND needs (bochs copies it in;
-                   qemu shares the whole tree and needs none)
+  --with PATH      a file or directory COMMAND needs (bochs copies it in, an
+                   executable with its libraries; qemu shares the whole tree
+                   and needs none)
   --out DIR        a directory to copy back after COMMAND (bochs; qemu shares
                    it in place)
 
 COMMAND's stdout and stderr stream live to stdout and stderr (qemu keeps
 them apart, and gives COMMAND a terminal only where this one is); its stdin
 is /dev/null. The box's own progress line and errors are the lines starting
-with "box:" on stderr. The kernel's console is kept in DIR/box/last-console.log.
+with "box:" on stderr. The kernel's console is kept in DIR/box/last-console.log
+(qemu) or DIR/box/last-bochs-console.log (bochs).
 
 Environment:
-  BOX_BOOT_LIMIT   seconds from the machine's start to /dev/kvm (default 300)
+  BOX_BOOT_LIMIT   seconds from the machine's start to /dev/kvm (default 300
+                   for qemu, 600 for bochs)
   BOX_9P_CACHE     qemu: the 9p cache mode of the shared / (loose, the
                    default, runs scripts about 3x faster than mmap or none;
                    a file changed here while the box runs may look unchanged

@@ -881,7 +881,7 @@ static void test_kvm_long_mode_entry(void **state)
 	munmap(k.m.hva, k.m.size);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal_header),
@@ -901,8 +901,13 @@ int main(void)
 		cmocka_unit_test(test_regs_sregs),
 		cmocka_unit_test(test_apply),
 		cmocka_unit_test(test_cpu_bad_addresses),
+	};
+	/* `test_boot kvm`: the test that enters a guest (ctest: test_boot_kvm) */
+	const struct CMUnitTest kvm_tests[] = {
 		cmocka_unit_test(test_kvm_long_mode_entry),
 	};
 
+	if (argc > 1 && !strcmp(argv[1], "kvm"))
+		return cmocka_run_group_tests(kvm_tests, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

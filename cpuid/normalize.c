@@ -27,7 +27,7 @@ int normalize_apply(struct cpuid_table *t, struct normalize_result *r)
 	struct cpuid_entry *e = cpuid_table_find_mut(t, 1, 0);
 
 	memset(r, 0, sizeof(*r));
-	if (e && e->leaf == 1 && e->subleaf == 0)
+	if (e)
 		set_bits(e, CPUID_ECX, NORMALIZE_HYPERVISOR_BIT,
 			 "hypervisor present (CPUID.1:ECX[31]): every VMM sets it; Linux reads leaf 0x40000000 only with it",
 			 r);

@@ -173,19 +173,16 @@ static void handle_mmio(struct run_ctx *l)
 	}
 }
 
-/* RIP and the bytes there, for an emulation failure. */
-static void read_insn(struct run_ctx *l)
+/* RIP (from regs) and the bytes there, for a fault or emulation failure. */
+static void read_insn(struct run_ctx *l, const struct kvm_regs *regs)
 {
-	struct kvm_regs regs;
 	struct insn_name n;
 	uint64_t gpa;
 	struct run_result *r = l->r;
 
-	if (ioctl(l->vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)
-		return;
-	r->rip = regs.rip;
+	r->rip = regs->rip;
 	r->have_rip = true;
-	if (vm_translate(l->vm, regs.rip, &gpa))
+	if (vm_translate(l->vm, regs->rip, &gpa))
 		return;
 	for (r->insn_len = sizeof(r->insn); r->insn_len; r->insn_len--)
 		if (guest_mem_contains(&l->vm->mem, gpa, r->insn_len))
@@ -227,18 +224,20 @@ static void handle_shutdown(struct run_ctx *l)
 		r->state_reset = true;
 		return;
 	}
-	read_insn(l);
+	read_insn(l, &regs);
 }
 
 static void handle_internal(struct run_ctx *l)
 {
 	struct kvm_run *run = l->run;
+	struct kvm_regs regs;
 
 	snprintf(l->r->detail, sizeof(l->r->detail),
 		 "KVM_EXIT_INTERNAL_ERROR, suberror %u%s", run->internal.suberror,
 		 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ?
 			 " (instruction emulation failed)" : "");
-	read_insn(l);
+	if (ioctl(l->vm->vcpu_fd, KVM_GET_REGS, &regs) == 0)
+		read_insn(l, &regs);
 	end(l, RUN_END_INTERNAL_ERROR);
 }
 

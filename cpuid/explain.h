@@ -15,8 +15,9 @@
  *                       made of the dump (or explain_log_table() made of the
  *                       x86/fpu lines) and diagnoses.
  *
- * Lines may carry a printk prefix ("<4>", "[    1.234567] ", "[    T1] "),
- * end in CRLF, and the last one may be cut off. cpuid_parse() refuses NUL
+ * Lines may carry a printk prefix ("<4>", "[    1.234567] ", "[    T1] ",
+ * printk_prefix_len() of scan.h), end in CRLF, and the last one may be cut
+ * off. cpuid_parse() refuses NUL
  * bytes, so a caller whose log has some (serial consoles emit them) drops
  * them first with explain_log_strip_nul().
  */
@@ -110,15 +111,6 @@ struct explain_log {
 
 /* Drop NUL bytes from text in place; returns the new length. */
 size_t explain_log_strip_nul(char *text, size_t len);
-
-/*
- * Bytes of printk prefix at the front of a console line of n bytes: an
- * optional "<6>" syslog level, then a "[    0.123456]" timestamp with an
- * optional "[    T1]" caller id and one space. Without a timestamp only
- * the level is a prefix ("[drm] ..." is message text). The console
- * verdict scanner uses the same rule.
- */
-size_t printk_prefix_len(const char *p, size_t n);
 
 /*
  * Scan text[0..len) (need not be NUL-terminated). Returns 0; -ENODATA when

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Table parsers. Each format is line-oriented; a cursor walks the buffer one
- * line at a time and a per-format function turns a line into an entry or a
- * reason. Nothing here allocates: lines are slices of the caller's buffer.
+ * Table parsers. Each format is line-oriented; the line cursor of scan.h
+ * walks the buffer and a per-format function turns a line into an entry or
+ * a reason. Nothing here allocates: lines are slices of the caller's buffer.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -10,109 +10,13 @@
 #include <string.h>
 
 #include "parse.h"
+#include "scan.h"
 
 /* Longest line accepted in the dump and raw formats. */
 #define LINE_MAX_LEN 4096
 
-struct slice {
-	const char *p;
-	size_t n;
-};
-
-struct cursor {
-	const char *text;
-	size_t len, pos;
-	unsigned int lineno;
-};
-
-static bool next_line(struct cursor *c, struct slice *line)
-{
-	const char *nl;
-
-	if (c->pos >= c->len)
-		return false;
-	line->p = c->text + c->pos;
-	nl = memchr(line->p, '\n', c->len - c->pos);
-	line->n = nl ? (size_t)(nl - line->p) : c->len - c->pos;
-	c->pos += line->n + (nl ? 1 : 0);
-	c->lineno++;
-	/* Windows line endings */
-	if (line->n && line->p[line->n - 1] == '\r')
-		line->n--;
-	return true;
-}
-
-static bool is_space(char ch)
-{
-	return ch == ' ' || ch == '\t';
-}
-
-static void skip_space(struct slice *s)
-{
-	while (s->n && is_space(*s->p)) {
-		s->p++;
-		s->n--;
-	}
-}
-
-static void trim_end(struct slice *s)
-{
-	while (s->n && is_space(s->p[s->n - 1]))
-		s->n--;
-}
-
-static bool eat(struct slice *s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	if (s->n < n || memcmp(s->p, lit, n))
-		return false;
-	s->p += n;
-	s->n -= n;
-	return true;
-}
-
-static int hex_digit(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-enum num_status { NUM_OK, NUM_NONE, NUM_RANGE };
-
-/* Hex digits (no prefix) into a 32-bit value; leading zeros allowed. */
-static enum num_status hex32(struct slice *s, uint32_t *out)
-{
-	uint64_t v = 0;
-	size_t i = 0;
-	bool big = false;
-
-	while (i < s->n && hex_digit(s->p[i]) >= 0) {
-		v = (v << 4) | (uint64_t)hex_digit(s->p[i]);
-		if (v > 0xffffffffull)
-			big = true;
-		i++;
-	}
-	if (!i)
-		return NUM_NONE;
-	s->p += i;
-	s->n -= i;
-	*out = (uint32_t)v;
-	return big ? NUM_RANGE : NUM_OK;
-}
-
-/* "0x" followed by hex digits. */
-static enum num_status hex32_0x(struct slice *s, uint32_t *out)
-{
-	if (!eat(s, "0x") && !eat(s, "0X"))
-		return NUM_NONE;
-	return hex32(s, out);
-}
+/* A number reader of scan.h: scan_hex or scan_hex_0x. */
+typedef enum scan_num (*num_reader)(struct scan *, uint64_t, uint64_t *);
 
 const char *cpuid_format_name(enum cpuid_format f)
 {
@@ -143,29 +47,30 @@ static int fail(const struct parser *ps, int code, const char *what)
 }
 
 /* Parse "NAME=" then a value, with the given number reader. */
-static int field(const struct parser *ps, struct slice *s, const char *key,
-		 enum num_status (*num)(struct slice *, uint32_t *),
-		 uint32_t *out)
+static int field(const struct parser *ps, struct scan *s, const char *key,
+		 num_reader num, uint32_t *out)
 {
 	char why[96];
-	enum num_status st;
+	enum scan_num st;
+	uint64_t v = 0;
 
-	skip_space(s);
-	if (!eat(s, key)) {
+	scan_skip_blanks(s);
+	if (!scan_eat(s, key)) {
 		snprintf(why, sizeof(why), "expected '%s'", key);
 		return fail(ps, EINVAL, why);
 	}
-	st = num(s, out);
-	if (st == NUM_NONE) {
+	st = num(s, UINT32_MAX, &v);
+	*out = (uint32_t)v;
+	if (st == SCAN_NUM_NONE) {
 		snprintf(why, sizeof(why), "'%s' has no hex value", key);
 		return fail(ps, EINVAL, why);
 	}
-	if (st == NUM_RANGE) {
+	if (st == SCAN_NUM_RANGE) {
 		snprintf(why, sizeof(why), "'%s' value out of range (over 32 bits)",
 			 key);
 		return fail(ps, ERANGE, why);
 	}
-	if (s->n && !is_space(*s->p)) {
+	if (s->n && !scan_is_blank(*s->p)) {
 		snprintf(why, sizeof(why), "'%s' value is followed by '%c'", key,
 			 *s->p);
 		return fail(ps, EINVAL, why);
@@ -174,8 +79,7 @@ static int field(const struct parser *ps, struct slice *s, const char *key,
 }
 
 /* The four registers "eax=.. ebx=.. ecx=.. edx=..", then end of line. */
-static int regs(const struct parser *ps, struct slice *s,
-		enum num_status (*num)(struct slice *, uint32_t *),
+static int regs(const struct parser *ps, struct scan *s, num_reader num,
 		uint32_t r[CPUID_NR_REGS])
 {
 	static const char *const keys[CPUID_NR_REGS] = { "eax=", "ebx=", "ecx=",
@@ -187,7 +91,7 @@ static int regs(const struct parser *ps, struct slice *s,
 		if (ret)
 			return ret;
 	}
-	trim_end(s);
+	scan_trim_blanks(s);
 	if (s->n)
 		return fail(ps, EINVAL, "unexpected text after 'edx='");
 	return 0;
@@ -210,22 +114,22 @@ static int add(const struct parser *ps, struct cpuid_table *t, uint32_t leaf,
 }
 
 /* leaf=0x0000000d subleaf=0x2 eax=0x... ebx=0x... ecx=0x... edx=0x... */
-static int dump_line(struct parser *ps, struct slice s, struct cpuid_table *t)
+static int dump_line(struct parser *ps, struct scan s, struct cpuid_table *t)
 {
 	uint32_t leaf, sub, r[CPUID_NR_REGS];
 	int ret;
 
-	skip_space(&s);
-	trim_end(&s);
+	scan_skip_blanks(&s);
+	scan_trim_blanks(&s);
 	if (!s.n || *s.p == '#')
 		return 0;
 	if (s.n > LINE_MAX_LEN)
 		return fail(ps, E2BIG, "line too long for a dump line");
-	ret = field(ps, &s, "leaf=", hex32_0x, &leaf);
+	ret = field(ps, &s, "leaf=", scan_hex_0x, &leaf);
 	if (!ret)
-		ret = field(ps, &s, "subleaf=", hex32_0x, &sub);
+		ret = field(ps, &s, "subleaf=", scan_hex_0x, &sub);
 	if (!ret)
-		ret = regs(ps, &s, hex32_0x, r);
+		ret = regs(ps, &s, scan_hex_0x, r);
 	return ret ? ret : add(ps, t, leaf, sub, r);
 }
 
@@ -233,24 +137,27 @@ static int dump_line(struct parser *ps, struct slice s, struct cpuid_table *t)
  * cpuid -r: "CPU n:" (or "CPU:") headers, entries
  * "   0x0000000d 0x02: eax=0x... ebx=0x... ecx=0x... edx=0x...".
  */
-static int raw_entry(struct parser *ps, struct slice *s, uint32_t *leaf,
+static int raw_entry(struct parser *ps, struct scan *s, uint32_t *leaf,
 		     uint32_t *sub, uint32_t r[CPUID_NR_REGS])
 {
-	enum num_status st;
+	enum scan_num st;
+	uint64_t v = 0;
 
-	skip_space(s);
-	st = hex32_0x(s, leaf);
-	if (st == NUM_RANGE)
+	scan_skip_blanks(s);
+	st = scan_hex_0x(s, UINT32_MAX, &v);
+	*leaf = (uint32_t)v;
+	if (st == SCAN_NUM_RANGE)
 		return fail(ps, ERANGE, "leaf out of range (over 32 bits)");
-	if (st != NUM_OK || !s->n || !is_space(*s->p))
+	if (st != SCAN_NUM_OK || !s->n || !scan_is_blank(*s->p))
 		return fail(ps, EINVAL, "expected a leaf such as '0x0000000d'");
-	skip_space(s);
-	st = hex32_0x(s, sub);
-	if (st == NUM_RANGE)
+	scan_skip_blanks(s);
+	st = scan_hex_0x(s, UINT32_MAX, &v);
+	*sub = (uint32_t)v;
+	if (st == SCAN_NUM_RANGE)
 		return fail(ps, ERANGE, "subleaf out of range (over 32 bits)");
-	if (st != NUM_OK || !eat(s, ":"))
+	if (st != SCAN_NUM_OK || !scan_eat(s, ":"))
 		return fail(ps, EINVAL, "expected a subleaf such as '0x02:'");
-	return regs(ps, s, hex32_0x, r);
+	return regs(ps, s, scan_hex_0x, r);
 }
 
 /* Same CPUID answer on two CPUs, ignoring the fields that identify a CPU. */
@@ -281,33 +188,34 @@ static bool same_but_ids(const struct cpuid_entry *e,
 	return true;
 }
 
-static int raw_parse(struct parser *ps, struct cursor *c, struct cpuid_table *t,
-		     struct cpuid_parse_info *info)
+static int raw_parse(struct parser *ps, struct scan_lines *c,
+		     struct cpuid_table *t, struct cpuid_parse_info *info)
 {
 	int cpu = -1; /* CPU number of the current block; -1 before any */
 	bool seen_header = false;
-	struct slice line;
+	struct scan line;
 
-	while (next_line(c, &line)) {
-		uint32_t leaf, sub, r[CPUID_NR_REGS];
+	while (scan_next_line(c, &line)) {
+		uint32_t leaf = 0, sub = 0, r[CPUID_NR_REGS];
 		const struct cpuid_entry *e;
-		struct slice s = line;
+		struct scan s = line;
 		int ret;
 
 		ps->lineno = c->lineno;
-		skip_space(&s);
-		trim_end(&s);
+		scan_skip_blanks(&s);
+		scan_trim_blanks(&s);
 		if (!s.n)
 			continue;
 		if (s.n > LINE_MAX_LEN)
 			return fail(ps, E2BIG, "line too long for a cpuid -r line");
-		if (eat(&s, "CPU")) {
-			uint32_t n = 0;
+		if (scan_eat(&s, "CPU")) {
+			uint64_t n = 0;
 
-			skip_space(&s);
-			if (s.n && *s.p != ':' && hex32(&s, &n) != NUM_OK)
+			scan_skip_blanks(&s);
+			if (s.n && *s.p != ':' &&
+			    scan_hex(&s, UINT32_MAX, &n) != SCAN_NUM_OK)
 				return fail(ps, EINVAL, "bad 'CPU n:' header");
-			if (!eat(&s, ":") || s.n)
+			if (!scan_eat(&s, ":") || s.n)
 				return fail(ps, EINVAL, "bad 'CPU n:' header");
 			cpu = seen_header ? cpu + 1 : 0;
 			seen_header = true;
@@ -335,46 +243,36 @@ static int raw_parse(struct parser *ps, struct cursor *c, struct cpuid_table *t,
 	return 0;
 }
 
-/* Find "CPUID[" in a line (a dmesg line may have any prefix). */
-static bool find_dmesg_dump(struct slice *s)
-{
-	for (size_t i = 0; i + 6 <= s->n; i++) {
-		if (!memcmp(s->p + i, "CPUID[", 6)) {
-			s->p += i + 6;
-			s->n -= i + 6;
-			return true;
-		}
-	}
-	return false;
-}
-
 /* [    0.000000] CPUID[0d, 02]: eax=00000100 ebx=00000240 ecx=... edx=... */
-static int dmesg_line(struct parser *ps, struct slice s, struct cpuid_table *t,
+static int dmesg_line(struct parser *ps, struct scan s, struct cpuid_table *t,
 		      bool *found)
 {
-	uint32_t leaf, sub, r[CPUID_NR_REGS];
+	uint32_t r[CPUID_NR_REGS];
+	uint64_t leaf, sub;
 
-	if (!find_dmesg_dump(&s))
+	if (!scan_seek(&s, "CPUID["))
 		return 0;
 	*found = true;
-	if (hex32(&s, &leaf) != NUM_OK || !eat(&s, ","))
+	if (scan_hex(&s, UINT32_MAX, &leaf) != SCAN_NUM_OK ||
+	    !scan_eat(&s, ","))
 		return fail(ps, EINVAL, "bad leaf in 'CPUID[' dump line");
-	skip_space(&s);
-	if (hex32(&s, &sub) != NUM_OK || !eat(&s, "]:"))
+	scan_skip_blanks(&s);
+	if (scan_hex(&s, UINT32_MAX, &sub) != SCAN_NUM_OK ||
+	    !scan_eat(&s, "]:"))
 		return fail(ps, EINVAL, "bad subleaf in 'CPUID[' dump line");
-	if (regs(ps, &s, hex32, r))
+	if (regs(ps, &s, scan_hex, r))
 		return fail(ps, EINVAL,
 			    "truncated or malformed 'CPUID[' dump line");
-	return add(ps, t, leaf, sub, r);
+	return add(ps, t, (uint32_t)leaf, (uint32_t)sub, r);
 }
 
-static int dmesg_parse(struct parser *ps, struct cursor *c,
+static int dmesg_parse(struct parser *ps, struct scan_lines *c,
 		       struct cpuid_table *t)
 {
-	struct slice line;
+	struct scan line;
 	bool found = false;
 
-	while (next_line(c, &line)) {
+	while (scan_next_line(c, &line)) {
 		int ret;
 
 		ps->lineno = c->lineno;
@@ -419,7 +317,7 @@ static int json_fail(struct json_reader *j, int code, const char *fmt, ...)
 
 static void json_space(struct json_reader *j)
 {
-	while (j->p < j->end && (is_space(*j->p) || *j->p == '\n' ||
+	while (j->p < j->end && (scan_is_blank(*j->p) || *j->p == '\n' ||
 				 *j->p == '\r')) {
 		if (*j->p == '\n')
 			j->ps->lineno++;
@@ -487,14 +385,9 @@ static int json_key(struct json_reader *j, char key[JSON_KEY_MAX + 1])
 	return 0;
 }
 
-static bool is_digit(char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
 static bool is_alnum_or_sign(char ch)
 {
-	return is_digit(ch) || (ch >= 'a' && ch <= 'z') ||
+	return scan_hex_digit(ch) >= 0 || (ch >= 'a' && ch <= 'z') ||
 	       (ch >= 'A' && ch <= 'Z') || ch == '.' || ch == '+' || ch == '-';
 }
 
@@ -502,24 +395,21 @@ static bool is_alnum_or_sign(char ch)
 static int json_u32(struct json_reader *j, const char *ctx, const char *key,
 		    uint32_t *out)
 {
-	const char *start;
+	struct scan s;
+	enum scan_num st;
 	uint64_t v = 0;
 
 	json_space(j);
-	start = j->p;
-	while (j->p < j->end && is_digit(*j->p)) {
-		if (v <= 0xffffffffull)
-			v = v * 10 + (uint64_t)(*j->p - '0');
-		j->p++;
-	}
-	if (j->p == start || (j->p < j->end && is_alnum_or_sign(*j->p)) ||
-	    (*start == '0' && j->p - start > 1)) {
-		j->p = start;
+	s = (struct scan){ j->p, (size_t)(j->end - j->p) };
+	st = scan_dec(&s, UINT32_MAX, &v);
+	if (st == SCAN_NUM_NONE || (s.n && is_alnum_or_sign(*s.p)) ||
+	    (*j->p == '0' && s.p - j->p > 1)) {
 		return json_fail(j, EINVAL,
 				 "%s'%s' is not a decimal number from 0 to 4294967295",
 				 ctx, key);
 	}
-	if (v > 0xffffffffull)
+	j->p = s.p;
+	if (st == SCAN_NUM_RANGE)
 		return json_fail(j, ERANGE,
 				 "%s'%s' value out of range (over 32 bits)", ctx,
 				 key);
@@ -713,37 +603,28 @@ static int kvm_json_parse(struct parser *ps, const char *text, size_t len,
 	return 0;
 }
 
-static bool contains(struct slice s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	for (size_t i = 0; i + n <= s.n; i++)
-		if (!memcmp(s.p + i, lit, n))
-			return true;
-	return false;
-}
-
 /* The format of the first line that tells; AUTO when none does. */
 static enum cpuid_format detect(const char *text, size_t len)
 {
-	struct cursor c = { .text = text, .len = len };
+	struct scan_lines c;
 	bool content = false;
-	struct slice line;
+	struct scan line;
 
-	while (next_line(&c, &line)) {
-		struct slice s = line;
+	scan_lines_init(&c, text, len);
+	while (scan_next_line(&c, &line)) {
+		struct scan s = line;
 
-		skip_space(&s);
+		scan_skip_blanks(&s);
 		if (!s.n || *s.p == '#')
 			continue;
 		content = true;
 		if (*s.p == '{')
 			return CPUID_FORMAT_KVM_JSON;
-		if (eat(&s, "leaf="))
+		if (scan_eat(&s, "leaf="))
 			return CPUID_FORMAT_DUMP;
-		if (contains(line, "CPUID["))
+		if (scan_has(line, "CPUID["))
 			return CPUID_FORMAT_DMESG;
-		if (eat(&s, "CPU") || eat(&s, "0x"))
+		if (scan_eat(&s, "CPU") || scan_eat(&s, "0x"))
 			return CPUID_FORMAT_RAW;
 	}
 	/* only comments and blank lines: an empty dump */
@@ -754,10 +635,10 @@ int cpuid_parse(struct cpuid_table *t, const char *name, const char *text,
 		size_t len, enum cpuid_format fmt, struct cpuid_parse_info *info,
 		struct xsvm_err *err)
 {
-	struct cursor c = { .text = text, .len = len };
 	struct parser ps = { .name = name, .err = err };
 	struct cpuid_parse_info local;
-	struct slice line;
+	struct scan_lines c;
+	struct scan line;
 	int ret = 0;
 
 	if (!info)
@@ -770,12 +651,13 @@ int cpuid_parse(struct cpuid_table *t, const char *name, const char *text,
 		return xsvm_err_set(err, EINVAL,
 				    "%s: binary data (NUL byte), not a CPUID table",
 				    name);
+	scan_lines_init(&c, text, len);
 	if (fmt == CPUID_FORMAT_AUTO)
 		fmt = detect(text, len);
 	info->format = fmt;
 	switch (fmt) {
 	case CPUID_FORMAT_DUMP:
-		while (!ret && next_line(&c, &line)) {
+		while (!ret && scan_next_line(&c, &line)) {
 			ps.lineno = c.lineno;
 			ret = dump_line(&ps, line, t);
 		}

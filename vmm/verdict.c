@@ -7,7 +7,7 @@
 
 #include "verdict.h"
 #include "text.h"
-#include "cpuid/explain.h"
+#include "cpuid/scan.h"
 
 /* A WARN splat (registers, modules, call trace) is never longer than this. */
 #define SPLAT_MAX_LINES 256
@@ -50,7 +50,7 @@ static bool starts(const char *s, const char *prefix)
 	return !strncmp(s, prefix, strlen(prefix));
 }
 
-/* The message text after the printk prefix (cpuid/explain.h's rule). */
+/* The message text after the printk prefix (cpuid/scan.h's rule). */
 static const char *strip_prefix(const char *s)
 {
 	return s + printk_prefix_len(s, strlen(s));

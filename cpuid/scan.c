@@ -161,40 +161,49 @@ static size_t digits_at(const char *p, size_t n, size_t at)
 	return i - at;
 }
 
-/* "[    0.123456]" at p[at]: its length, or 0. */
-static size_t stamp_len(const char *p, size_t n, size_t at)
+/* "[" and spaces at p[at]: the index after them, or 0. */
+static size_t open_bracket(const char *p, size_t n, size_t at)
 {
-	size_t i = at + 1, d;
+	size_t i = at + 1;
 
 	if (at >= n || p[at] != '[')
 		return 0;
 	while (i < n && p[i] == ' ')
 		i++;
-	d = digits_at(p, n, i);
-	if (!d || i + d >= n || p[i + d] != '.')
+	return i;
+}
+
+/* Digits at p[i], then ch: the index after ch, or 0. */
+static size_t digits_then(const char *p, size_t n, size_t i, char ch)
+{
+	size_t d = digits_at(p, n, i);
+
+	if (!d || i + d >= n || p[i + d] != ch)
 		return 0;
-	i += d + 1;
-	d = digits_at(p, n, i);
-	if (!d || i + d >= n || p[i + d] != ']')
-		return 0;
-	return i + d + 1 - at;
+	return i + d + 1;
+}
+
+/* "[    0.123456]" at p[at]: its length, or 0. */
+static size_t stamp_len(const char *p, size_t n, size_t at)
+{
+	size_t i = open_bracket(p, n, at);
+
+	if (i)
+		i = digits_then(p, n, i, '.');
+	if (i)
+		i = digits_then(p, n, i, ']');
+	return i ? i - at : 0;
 }
 
 /* CONFIG_PRINTK_CALLER's "[    T1]" or "[  C0]" at p[at]: its length, or 0. */
 static size_t caller_len(const char *p, size_t n, size_t at)
 {
-	size_t i = at + 1, d;
+	size_t i = open_bracket(p, n, at);
 
-	if (at >= n || p[at] != '[')
+	if (!i || i >= n || (p[i] != 'T' && p[i] != 'C'))
 		return 0;
-	while (i < n && p[i] == ' ')
-		i++;
-	if (i >= n || (p[i] != 'T' && p[i] != 'C'))
-		return 0;
-	d = digits_at(p, n, i + 1);
-	if (!d || i + 1 + d >= n || p[i + 1 + d] != ']')
-		return 0;
-	return i + 2 + d - at;
+	i = digits_then(p, n, i + 1, ']');
+	return i ? i - at : 0;
 }
 
 size_t printk_prefix_len(const char *p, size_t n)

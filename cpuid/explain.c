@@ -2,9 +2,10 @@
 /*
  * Explaining a failing guest from its log (see explain.h): the state and
  * the reported size chosen, the table checked (explain_checks.c), the
- * sizes recomputed and a mismatch named (explain_causes.c). The XSAVE
- * arithmetic is xsave.c's, the kernel's own size rule linux_check()'s and
- * the order counts orders_analyse()'s: nothing here re-implements them.
+ * sizes recomputed and a mismatch searched (explain_search.c) and named
+ * (explain_causes.c). The XSAVE arithmetic is xsave.c's, the kernel's own
+ * size rule linux_check()'s and the order counts orders_analyse()'s:
+ * nothing here re-implements them.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +30,10 @@ const char *explain_cause_name(enum explain_cause_kind k)
 		[EXPLAIN_NO_STRUCT] = "no_struct",
 		[EXPLAIN_UNEXPLAINED] = "unexplained",
 		[EXPLAIN_KERNEL_WARNING] = "kernel_warning",
+		[EXPLAIN_STALE_EBX] = "stale_ebx",
+		[EXPLAIN_WRONG_FORMAT] = "wrong_format",
+		[EXPLAIN_OTHER_MODEL] = "other_cpu_model",
+		[EXPLAIN_LEGACY_AREA] = "legacy_area",
 	};
 
 	return k < EXPLAIN_NR_KINDS ? names[k] : "?";
@@ -140,6 +145,38 @@ static uint32_t kernel_size_for(const struct cpuid_table *t,
 	return lr.size;
 }
 
+/* The cause of a reported size other than the in-order one. */
+static void name_size_cause(const struct cpuid_table *t,
+			    struct explain_result *r,
+			    const struct orders_result *o)
+{
+	const struct explain_candidate *c = &r->candidates[0];
+	struct explain_buf b;
+
+	if (!r->nr_candidates) {
+		if (!explain_cause_wrong_state(t, r))
+			explain_cause_unexplained(r);
+		return;
+	}
+	/* single defects with an analysis of their own */
+	if (c->assumptions == 1 && c->kind == EXPLAIN_ORDER &&
+	    explain_cause_order(r, o)) {
+		if (r->reported_size == r->unaligned_size) {
+			b = explain_note_buf(r);
+			explain_put(&b, "%u is also what ignoring alignment altogether gives; the visiting orders above explain it as well",
+				    r->reported_size);
+		}
+		return;
+	}
+	if (c->assumptions == 1 && c->kind == EXPLAIN_NO_ALIGN &&
+	    explain_cause_no_align(r))
+		return;
+	if (!strcmp(c->name, "xcr0_without_xss") &&
+	    explain_cause_wrong_state(t, r))
+		return;
+	explain_cause_candidate(r, c);
+}
+
 static void check_sizes(const struct cpuid_table *t,
 			const struct explain_log *log,
 			struct explain_result *r)
@@ -161,24 +198,8 @@ static void check_sizes(const struct cpuid_table *t,
 	}
 	if (r->reported_size == r->in_order_size)
 		return;
-	if (r->compacted && r->layout.nr <= ORDERS_MAX_COMPONENTS &&
-	    !orders_analyse(&r->layout, &o, NULL)) {
-		r->have_orders = true;
-		r->orders_total = o.orders_total;
-		if (explain_cause_order(r, &o)) {
-			if (r->reported_size == r->unaligned_size) {
-				b = explain_note_buf(r);
-				explain_put(&b, "%u is also what ignoring alignment altogether gives; the visiting orders above explain it as well",
-					    r->reported_size);
-			}
-			return;
-		}
-	}
-	if (r->compacted && explain_cause_no_align(r))
-		return;
-	if (explain_cause_wrong_state(t, r))
-		return;
-	explain_cause_unexplained(r);
+	explain_search(r, &o);
+	name_size_cause(t, r, &o);
 }
 
 /* ------------------------------------------------------------ state */

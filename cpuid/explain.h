@@ -13,7 +13,10 @@
  *                       kernel's CPUID dump is and whether it is complete;
  *   explain_table()     recomputes the sizes for the table cpuid_parse()
  *                       made of the dump (or explain_log_table() made of the
- *                       x86/fpu lines) and diagnoses.
+ *                       x86/fpu lines) and diagnoses; when the size the
+ *                       kernel was given is not the in-order size, it
+ *                       searches the ways a host computes that number
+ *                       wrongly (the candidates below).
  *
  * Lines may carry a printk prefix ("<4>", "[    1.234567] ", "[    T1] ",
  * printk_prefix_len() of scan.h), end in CRLF, and the last one may be cut
@@ -36,9 +39,11 @@
 
 #define EXPLAIN_LINE_LEN 192	/* kept log lines, with the NUL */
 #define EXPLAIN_MAX_WARNINGS 8	/* warning lines kept */
-#define EXPLAIN_TEXT_LEN 320	/* one cause or note, with the NUL */
+#define EXPLAIN_TEXT_LEN 512	/* one cause, candidate or note, with the NUL */
 #define EXPLAIN_MAX_CAUSES 8
 #define EXPLAIN_MAX_NOTES 6
+#define EXPLAIN_MAX_CANDIDATES 12 /* candidates kept, the best ranked */
+#define EXPLAIN_NAME_LEN 96
 #define EXPLAIN_RELEASE_LEN 64
 /* Subleaves a dump line may name and the scan tracks (0..63). */
 #define EXPLAIN_MAX_SUBLEAF 64
@@ -139,6 +144,10 @@ enum explain_cause_kind {
 	EXPLAIN_NO_STRUCT,	 /* a component the kernel has no struct for */
 	EXPLAIN_UNEXPLAINED,	 /* sizes differ and nothing above fits */
 	EXPLAIN_KERNEL_WARNING,	 /* another warning the log shows */
+	EXPLAIN_STALE_EBX,	 /* EBX left at an earlier XCR0 or XSS */
+	EXPLAIN_WRONG_FORMAT,	 /* the size of the other format */
+	EXPLAIN_OTHER_MODEL,	 /* a component as another CPU model has it */
+	EXPLAIN_LEGACY_AREA,	 /* legacy area, header: twice or left out */
 	EXPLAIN_NR_KINDS,
 };
 
@@ -148,6 +157,18 @@ const char *explain_cause_name(enum explain_cause_kind k);
 struct explain_cause {
 	enum explain_cause_kind kind;
 	char text[EXPLAIN_TEXT_LEN];
+};
+
+/*
+ * One way a host may compute the reported size wrongly that gives exactly
+ * that size for this table and state (explain_search.c has the family).
+ */
+struct explain_candidate {
+	char name[EXPLAIN_NAME_LEN]; /* stable snake_case: "no_alignment" */
+	enum explain_cause_kind kind; /* the family of its first defect */
+	uint32_t size;		      /* what it gives: the reported size */
+	unsigned int assumptions;     /* defects it combines: 1, 2 */
+	char text[EXPLAIN_TEXT_LEN];  /* in words, with the figures */
 };
 
 /* Where the XCR0 | XSS came from. */
@@ -187,6 +208,16 @@ struct explain_result {
 	uint64_t orders_total;	 /* n! */
 	uint64_t orders_reported; /* orders that give reported_size */
 	uint64_t missing_subleaves; /* enabled components with no 0xD.i */
+	/*
+	 * The candidate search (sizes checked and reported_size differs from
+	 * in_order_size): every candidate computation tried is counted, the
+	 * ones giving reported_size are found, the best ranked are kept.
+	 */
+	bool searched;
+	unsigned int candidates_tried;
+	unsigned int candidates_found;
+	unsigned int nr_candidates; /* kept: min(found, MAX_CANDIDATES) */
+	struct explain_candidate candidates[EXPLAIN_MAX_CANDIDATES];
 	unsigned int nr_notes;
 	char notes[EXPLAIN_MAX_NOTES][EXPLAIN_TEXT_LEN];
 	unsigned int nr_causes; /* 0: no problem */

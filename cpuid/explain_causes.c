@@ -308,9 +308,9 @@ void explain_cause_unexplained(struct explain_result *r)
 {
 	struct explain_buf b = explain_cause_buf(r, EXPLAIN_UNEXPLAINED);
 
-	explain_put(&b, "size mismatch with no recognised cause: in order the %s size of 0x%llx is %u, the kernel was given %u, and no visiting order, alignment rule or nearby XCR0/XSS gives %u",
+	explain_put(&b, "size mismatch with no recognised cause: in order the %s size of 0x%llx is %u, the kernel was given %u, and neither the %u candidate computations searched (visiting orders, alignment, earlier or partial XCR0/XSS, the other format, other CPU models' components, the legacy area) nor a nearby XCR0/XSS gives %u",
 		    r->compacted ? "compacted" : "standard",
 		    (unsigned long long)r->mask, r->in_order_size,
-		    r->reported_size, r->reported_size);
+		    r->reported_size, r->candidates_tried, r->reported_size);
 }
 

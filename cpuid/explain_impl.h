@@ -3,7 +3,8 @@
  * What the files of the diagnosis share (not an interface for callers:
  * they use explain.h). explain.c runs the diagnosis and holds the text
  * buffers below; explain_checks.c checks the table, explain_causes.c
- * names the causes of a size mismatch.
+ * names the causes of a size mismatch, explain_search.c searches the
+ * candidate computations.
  */
 #ifndef XSVM_CPUID_EXPLAIN_IMPL_H
 #define XSVM_CPUID_EXPLAIN_IMPL_H
@@ -51,5 +52,15 @@ bool explain_cause_no_align(struct explain_result *r);
 bool explain_cause_wrong_state(const struct cpuid_table *t,
 			       struct explain_result *r);
 void explain_cause_unexplained(struct explain_result *r);
+
+/*
+ * explain_search.c: search the candidate computations for reported_size
+ * and fill r's candidates. *o is the order analysis of r->layout when
+ * r->have_orders is set.
+ */
+void explain_search(struct explain_result *r, struct orders_result *o);
+/* The best candidate as a cause (its kind, its text). */
+void explain_cause_candidate(struct explain_result *r,
+			     const struct explain_candidate *c);
 
 #endif

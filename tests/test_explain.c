@@ -12,6 +12,7 @@
 
 #include "cpuid/builder.h"
 #include "cpuid/explain.h"
+#include "explain_util.h"
 #include "test_util.h"
 
 static struct explain_log elog;
@@ -65,6 +66,12 @@ static const char log_708[] = LOG_708_HEAD DUMP_708_HEAD DUMP_708_TAIL
 	"[    0.412600] x86/fpu: XSAVE disabled\n"
 	"[    0.412700] Freeing SMP alternatives memory: 40K\n";
 
+#define CAUSE_QEMU_BOX                                                            \
+	"EBX not updated after XSETBV: 576 is the standard size for XCR0 0x1 "    \
+	"(x87 only), the reset value: EBX was not updated after the kernel's "    \
+	"XSETBV to 0x207 (a host that does not intercept XSETBV, or does not "    \
+	"recompute 0xd.0 EBX); in order the standard size for XCR0 0x207 is 2696"
+
 #define CAUSE_708                                                                 \
 	"sizes accumulated out of order: 48 bytes of alignment padding missing "   \
 	"before component 17; 1680 of 5040 orders give 10704, exactly those that " \
@@ -73,24 +80,7 @@ static const char log_708[] = LOG_708_HEAD DUMP_708_HEAD DUMP_708_TAIL
 /* Scan text, build the table as `xsvm explain` does and explain it. */
 static void explain_text(const char *text, size_t len)
 {
-	struct xsvm_err err = { { 0 } };
-	char *copy = malloc(len ? len : 1);
-
-	assert_non_null(copy);
-	memcpy(copy, text, len);
-	len = explain_log_strip_nul(copy, len);
-	assert_int_equal(explain_log_scan(copy, len, &elog), 0);
-	if (elog.dump == EXPLAIN_DUMP_DMESG)
-		assert_int_equal(cpuid_parse(&table, "log", copy,
-					     elog.dump_off + elog.dump_len,
-					     CPUID_FORMAT_DMESG, NULL, &err), 0);
-	else if (elog.dump == EXPLAIN_DUMP_TABLE)
-		assert_int_equal(cpuid_parse(&table, "log", copy, len,
-					     CPUID_FORMAT_AUTO, NULL, &err), 0);
-	else
-		assert_int_equal(explain_log_table(&elog, &table), 0);
-	free(copy);
-	assert_int_equal(explain_table(&table, &elog, &res), 0);
+	test_explain_text(text, len, &elog, &table, &res);
 }
 
 static void explain_str(const char *text)
@@ -432,6 +422,69 @@ static void test_nothing(void **state)
 	assert_int_equal(explain_table(&table, &elog, &res), -ENOENT);
 }
 
+/* ------------------------------------------------ the candidate search */
+
+/* The search tried `tried` computations and one gave the reported size. */
+static void assert_one_candidate(unsigned int tried, const char *name,
+				 enum explain_cause_kind k)
+{
+	assert_true(res.searched);
+	assert_int_equal(res.candidates_tried, tried);
+	assert_int_equal(res.candidates_found, 1);
+	assert_int_equal(res.nr_candidates, 1);
+	assert_string_equal(res.candidates[0].name, name);
+	assert_int_equal(res.candidates[0].size, res.reported_size);
+	assert_int_equal(res.candidates[0].assumptions, 1);
+	assert_int_equal(res.candidates[0].kind, k);
+	/* the cause is the candidate's */
+	assert_one_cause(k, res.candidates[0].text);
+}
+
+/*
+ * The QEMU box: Debian's 6.1 under xsvm in QEMU TCG with nested SVM. 0xd.0
+ * EBX stayed at the reset XCR0's 576 after the kernel's XSETBV to 0x207.
+ */
+static void test_qemu_box(void **state)
+{
+	(void)state;
+	test_explain_log("ebx-not-updated-after-xsetbv-qemu-6.1.txt", &elog,
+			 &table, &res);
+	assert_string_equal(elog.release, "6.1.0-57-amd64");
+	assert_int_equal(elog.dump_lines, 29);
+	assert_int_equal(res.version, LINUX_6_1);
+	assert_int_equal(res.xcr0, 0x207);
+	assert_int_equal(res.xss, 0);
+	assert_false(res.compacted);
+	assert_int_equal(res.in_order_size, 2696);
+	assert_int_equal(res.reported_size, 576);
+	assert_one_candidate(33, "ebx_not_updated_after_xsetbv",
+			     EXPLAIN_STALE_EBX);
+	assert_string_equal(res.causes[0].text, CAUSE_QEMU_BOX);
+	assert_string_equal(explain_cause_name(EXPLAIN_STALE_EBX), "stale_ebx");
+}
+
+/*
+ * Bochs 2.7 (corei7_skylake_x): 0xd.1 EBX is the standard size 2688 of
+ * XCR0 0xe7 where the kernel, with XSAVES, computes the compacted 2432.
+ */
+static void test_bochs_standard_size(void **state)
+{
+	(void)state;
+	test_explain_log("standard-size-for-compacted-bochs-6.1.txt", &elog,
+			 &table, &res);
+	assert_int_equal(elog.dump_lines, 29);
+	assert_int_equal(res.version, LINUX_6_1);
+	assert_int_equal(res.mask, 0xe7);
+	assert_true(res.compacted);
+	assert_int_equal(res.in_order_size, 2432);
+	assert_int_equal(res.layout.standard_size, 2688);
+	assert_int_equal(res.reported_size, 2688);
+	assert_one_candidate(19, "standard_size_for_compacted",
+			     EXPLAIN_WRONG_FORMAT);
+	assert_string_equal(res.causes[0].text,
+			    "standard-format size where the compacted one is due: 2688 is the standard-format size for XCR0 0xe7: the host reports the standard-format size in 0xd.1 EBX where the compacted format is due; in order the compacted size for XCR0 0xe7 is 2432");
+}
+
 /* ----------------------------------------------------------- fuzz */
 
 static uint64_t rng;
@@ -576,6 +629,8 @@ int main(void)
 		cmocka_unit_test(test_guest_console),
 		cmocka_unit_test(test_ordered_dump),
 		cmocka_unit_test(test_nothing),
+		cmocka_unit_test(test_qemu_box),
+		cmocka_unit_test(test_bochs_standard_size),
 		cmocka_unit_test(test_fuzz),
 	};
 

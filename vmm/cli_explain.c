@@ -155,6 +155,29 @@ static void print_layout(const struct explain_result *r)
 	}
 }
 
+/* The candidate search, ranked: fewest assumptions first. */
+static void print_candidates(const struct explain_result *r)
+{
+	if (!r->searched)
+		return;
+	printf("searched %u candidate computations; ", r->candidates_tried);
+	if (r->candidates_found)
+		printf("%u give%s %u\n", r->candidates_found,
+		       r->candidates_found == 1 ? "s" : "", r->reported_size);
+	else
+		printf("none gives %u\n", r->reported_size);
+	for (unsigned int i = 0; i < r->nr_candidates; i++) {
+		const struct explain_candidate *c = &r->candidates[i];
+
+		printf("candidate %u (%s, %u assumption%s): %s\n", i + 1,
+		       c->name, c->assumptions, c->assumptions == 1 ? "" : "s",
+		       c->text);
+	}
+	if (r->candidates_found > r->nr_candidates)
+		printf("candidates %u to %u not listed (more assumptions)\n",
+		       r->nr_candidates + 1, r->candidates_found);
+}
+
 static void print_text(const struct explain_run *x)
 {
 	const struct explain_result *r = &x->r;
@@ -177,6 +200,7 @@ static void print_text(const struct explain_run *x)
 		printf("note: %s\n", r->notes[i]);
 	for (unsigned int i = 0; i < r->nr_causes; i++)
 		printf("cause: %s\n", r->causes[i].text);
+	print_candidates(r);
 	if (!r->nr_causes)
 		printf("no problem: the reported size equals the in-order size and the table is consistent\n");
 }
@@ -211,6 +235,26 @@ static void json_missing(struct json_writer *w, const struct explain_run *x)
 	for (unsigned int i = 0; i < XSAVE_MAX_COMPONENTS; i++)
 		if (x->r.missing_subleaves & XFEATURE_BIT(i))
 			json_u64(w, NULL, i);
+	json_end_array(w);
+}
+
+static void json_candidates(struct json_writer *w,
+			    const struct explain_result *r)
+{
+	json_u64(w, "candidates_tried", r->candidates_tried);
+	json_u64(w, "candidates_found", r->candidates_found);
+	json_begin_array(w, "candidates");
+	for (unsigned int i = 0; i < r->nr_candidates; i++) {
+		const struct explain_candidate *c = &r->candidates[i];
+
+		json_begin_object(w, NULL);
+		json_string(w, "name", c->name);
+		json_u64(w, "size", c->size);
+		json_u64(w, "assumptions", c->assumptions);
+		json_string(w, "kind", explain_cause_name(c->kind));
+		json_string(w, "text", c->text);
+		json_end_object(w);
+	}
 	json_end_array(w);
 }
 
@@ -260,6 +304,7 @@ static int print_json(const struct explain_run *x)
 		json_end_object(&w);
 	}
 	json_end_array(&w);
+	json_candidates(&w, r);
 	json_string(&w, "verdict", r->nr_causes ? "problem" : "no_problem");
 	json_end_object(&w);
 	if (json_finish(&w))

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Integration test of `xsvm explain`: the #708 log, a clean host log, a log
-# cut mid-line, CRLF, --json, and unreadable input (garbage, a binary file,
-# an empty file, a file over the 64 MiB limit), with exact exit statuses.
+# cut mid-line, CRLF, --json, the candidate search on the logs of
+# tests/data/logs (the QEMU box, Bochs, a compound defect), and unreadable
+# input (garbage, a binary file, an empty file, a file over the 64 MiB
+# limit), with exact exit statuses.
 #
 # Usage: bash explain_test.sh PATH_TO_XSVM TEST_DATA_DIR
 set -u
@@ -36,6 +38,15 @@ expect_line "708" "in-order size: 10752 (compacted)"
 expect_line "708" "reported size: 10704 (the warning's kernel_size)"
 expect_line "708" "$CAUSE"
 
+expect_line "708" "searched 49 candidate computations; 2 give 10704"
+expect_line "708" "candidate 1 (order, 1 assumption): sizes accumulated in another order: 1680 of the 5040 orders of the 7 components give 10704; in order the compacted size for XCR0 0x600e7 | XSS 0x800 is 10752"
+expect_line "708" "candidate 2 (no_alignment, 1 assumption): alignment ignored: 10704 is the compacted size with no 64-byte alignment for XCR0 0x600e7 | XSS 0x800: the host ignores 0xd.i ECX bit 1 (64-byte alignment); in order the compacted size for XCR0 0x600e7 | XSS 0x800 is 10752"
+if cmp -s "$log" "$DATA/logs/order-openvmm-708.txt"; then
+	ok "708: the log is tests/data/logs/order-openvmm-708.txt"
+else
+	bad "708: the log differs from tests/data/logs/order-openvmm-708.txt"
+fi
+
 run "$X" explain "$log" --json
 expect_rc "708 json" 1
 expect_contains "708 json" '"in_order_size": 10752'
@@ -44,6 +55,9 @@ expect_contains "708 json" '"orders_reported": 1680'
 expect_contains "708 json" '"kind": "order"'
 expect_contains "708 json" '"verdict": "problem"'
 expect_contains "708 json" '"features": "0x608e7"'
+expect_contains "708 json" '"candidates_tried": 49'
+expect_contains "708 json" '"candidates_found": 2'
+expect_contains "708 json" '"name": "no_alignment"'
 
 run "<$log" "$X" explain -
 expect_rc "708 stdin" 1
@@ -70,11 +84,52 @@ expect_rc "host" 0
 expect_line "host" "state: XCR0 0x207, XSS 0x1800 (0x1a07 enabled), compacted format, from the log's 'Enabled xstate features' line"
 expect_line "host" "in-order size: 880 (compacted)"
 expect_line "host" "no problem: the reported size equals the in-order size and the table is consistent"
+if grep -q '^searched ' <<<"$out"; then
+	bad "host: a candidate search without a mismatch"
+else
+	ok "host: no candidate search"
+fi
 run "$X" explain "$DATA/logs/host-6.18-xstate.txt" --json
 expect_rc "host json" 0
 expect_contains "host json" '"verdict": "no_problem"'
 expect_contains "host json" '"state_source": "enabled_line"'
 expect_contains "host json" '"causes": []'
+expect_contains "host json" '"candidates_tried": 0'
+expect_contains "host json" '"candidates": []'
+
+# The QEMU box: 0xd.0 EBX left at the reset XCR0's size after XSETBV.
+QEMU="cause: EBX not updated after XSETBV: 576 is the standard size for XCR0 0x1 (x87 only), the reset value: EBX was not updated after the kernel's XSETBV to 0x207 (a host that does not intercept XSETBV, or does not recompute 0xd.0 EBX); in order the standard size for XCR0 0x207 is 2696"
+run "$X" explain "$DATA/logs/ebx-not-updated-after-xsetbv-qemu-6.1.txt"
+expect_rc "qemu box" 1
+expect_line "qemu box" "kernel: Linux 6.1.0-57-amd64 (the 6.1 model, from the log's banner)"
+expect_line "qemu box" "in-order size: 2696 (standard)"
+expect_line "qemu box" "reported size: 576 (the warning's kernel_size)"
+expect_line "qemu box" "$QEMU"
+expect_line "qemu box" "searched 33 candidate computations; 1 gives 576"
+expect_line "qemu box" "candidate 1 (ebx_not_updated_after_xsetbv, 1 assumption): ${QEMU#cause: }"
+run "$X" explain "$DATA/logs/ebx-not-updated-after-xsetbv-qemu-6.1.txt" --json
+expect_rc "qemu box json" 1
+expect_contains "qemu box json" '"candidates_tried": 33'
+expect_contains "qemu box json" '"candidates_found": 1'
+expect_contains "qemu box json" '"name": "ebx_not_updated_after_xsetbv"'
+expect_contains "qemu box json" '"size": 576'
+expect_contains "qemu box json" '"assumptions": 1'
+expect_contains "qemu box json" '"kind": "stale_ebx"'
+
+# Bochs 2.7: the standard size in 0xd.1 EBX where the compacted one is due.
+run "$X" explain "$DATA/logs/standard-size-for-compacted-bochs-6.1.txt"
+expect_rc "bochs" 1
+expect_line "bochs" "in-order size: 2432 (compacted)"
+expect_line "bochs" "reported size: 2688 (the warning's kernel_size)"
+expect_line "bochs" "cause: standard-format size where the compacted one is due: 2688 is the standard-format size for XCR0 0xe7: the host reports the standard-format size in 0xd.1 EBX where the compacted format is due; in order the compacted size for XCR0 0xe7 is 2432"
+expect_line "bochs" "searched 19 candidate computations; 1 gives 2688"
+
+# Two defects at once, ranked: XCR0 without XSS and no alignment.
+run "$X" explain "$DATA/logs/xcr0-without-xss-and-no-alignment.txt"
+expect_rc "compound" 1
+expect_line "compound" "searched 45 candidate computations; 2 give 10696"
+expect_line "compound" "candidate 1 (xcr0_without_xss_and_no_alignment, 2 assumptions): EBX sized from XCR0 without XSS and alignment ignored: 10696 is the compacted size with no 64-byte alignment for XCR0 0x602e7 alone: 0xd.1 EBX sized from XCR0 alone, without the supervisor components of XSS 0xc00; the host ignores 0xd.i ECX bit 1 (64-byte alignment); in order the compacted size for XCR0 0x602e7 | XSS 0xc00 is 10752"
+expect_contains "compound" "candidate 2 (ebx_not_updated_after_xss_write_and_no_alignment, 2 assumptions): "
 
 # the ordered builder's dump: no problem; --linux overrides
 "$X" cpuid build --cpuid "$SPR" --xcr0 0x600e7 --xss 0x800 >"$tmp/ordered.txt" 2>/dev/null

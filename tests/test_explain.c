@@ -578,6 +578,14 @@ static void fuzz_one(const char *text, size_t len)
 	assert_true(res.nr_notes <= EXPLAIN_MAX_NOTES);
 	for (unsigned int i = 0; i < res.nr_causes; i++)
 		assert_true(strlen(res.causes[i].text) < EXPLAIN_TEXT_LEN);
+	assert_true(res.nr_candidates <= EXPLAIN_MAX_CANDIDATES);
+	assert_true(res.nr_candidates <= res.candidates_found);
+	assert_true(res.candidates_found <= res.candidates_tried);
+	for (unsigned int i = 0; i < res.nr_candidates; i++) {
+		assert_int_equal(res.candidates[i].size, res.reported_size);
+		assert_true(i == 0 || res.candidates[i - 1].assumptions <=
+					      res.candidates[i].assumptions);
+	}
 }
 
 static void test_fuzz(void **state)

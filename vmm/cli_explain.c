@@ -50,11 +50,16 @@ void cli_explain_usage(FILE *f)
 	      "Read a guest console log or dmesg (timestamps, CRLF, other lines and a\n"
 	      "cut-off last line are fine) or any table dump, reconstruct CPUID leaf 0xD,\n"
 	      "work out the XCR0/XSS the kernel used, recompute every size in order and\n"
-	      "name the cause of a mismatch with the figures.\n"
+	      "name the cause of a mismatch with the figures. A reported size that is\n"
+	      "not the in-order one is searched: every way of computing it wrongly that\n"
+	      "gives exactly that size is listed, fewest assumptions first, with the\n"
+	      "number of computations tried.\n"
 	      "\n"
 	      "  --linux VER   the kernel version when the log has no 'Linux version' line\n"
 	      "                (default 6.8); given, it overrides the log's\n"
-	      "  --json        one JSON object with the same fields\n"
+	      "  --json        one JSON object with the same fields (the search:\n"
+	      "                candidates_tried, candidates_found and candidates, each\n"
+	      "                with name, size, assumptions, kind and text)\n"
 	      "\n"
 	      "Exit status: 0 no problem, 1 a problem explained, 2 unreadable input.\n",
 	      f);

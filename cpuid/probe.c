@@ -43,6 +43,7 @@ static const char *const defect_names[PROBE_DEFECT_NR] = {
 	[PROBE_DEFECT_EBX1_STALE] = "ebx1_not_updated",
 	[PROBE_DEFECT_EBX1_WRONG] = "ebx1_wrong",
 	[PROBE_DEFECT_XSETBV] = "xsetbv_refused",
+	[PROBE_DEFECT_XCR0_IGNORED] = "xsetbv_has_no_effect",
 	[PROBE_DEFECT_XSS] = "xss_refused",
 	[PROBE_DEFECT_OSXSAVE] = "osxsave_does_not_follow_cr4",
 	[PROBE_DEFECT_LAYOUT] = "save_layout_differs",
@@ -336,7 +337,7 @@ static void xsetbv_record(struct analysis *a, const struct probe_record *rec)
 	insn_good(a, PROBE_INSN_XGETBV);
 	p = prop_new(a->r, "xgetbv_reads_back", "0x%llx",
 		     (unsigned long long)rec->rfbm);
-	judge_hex(a->r, p, rec->rfbm, back, PROBE_DEFECT_XSETBV);
+	judge_hex(a->r, p, rec->rfbm, back, PROBE_DEFECT_XCR0_IGNORED);
 }
 
 static void wrxss_record(struct analysis *a, const struct probe_record *rec)

@@ -103,7 +103,10 @@ static inline uint32_t probe_marker(unsigned int i)
 #define PROBE_SSE_MARK_OFFSET 160
 #define PROBE_MXCSR_OFFSET    24
 #define PROBE_MXCSR_DEFAULT   0x1f80
-/* What the guest fills a save area with before the save. */
+/*
+ * What the guest fills a save area with before the save; the 64-byte
+ * header is zeroed, so that XSTATE_BV bits a save leaves alone read 0.
+ */
 #define PROBE_FILL_BYTE 0xee
 
 const char *probe_insn_name(enum probe_insn i);
@@ -148,6 +151,7 @@ enum probe_defect {
 	PROBE_DEFECT_EBX1_STALE, /* 0xD.1 EBX not updated (XSETBV/XSS) */
 	PROBE_DEFECT_EBX1_WRONG,
 	PROBE_DEFECT_XSETBV,  /* a valid XCR0 refused */
+	PROBE_DEFECT_XCR0_IGNORED, /* XSETBV ran, XGETBV shows the old XCR0 */
 	PROBE_DEFECT_XSS,     /* a valid IA32_XSS refused */
 	PROBE_DEFECT_OSXSAVE, /* CPUID.1 OSXSAVE does not follow CR4 */
 	PROBE_DEFECT_LAYOUT,  /* a save wrote where the model says not */

@@ -324,6 +324,7 @@ static void probe_save(enum probe_insn insn, bool offered, bool restored)
 		return;
 	}
 	memset(save_area, PROBE_FILL_BYTE, sizeof(save_area));
+	memset(save_area + XSAVE_LEGACY_SIZE, 0, XSAVE_HDR_SIZE);
 	before = inl(PROBE_PORT);
 	guard_arm();
 	run_save(insn);

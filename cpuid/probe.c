@@ -551,3 +551,13 @@ void probe_analyse(const struct cpuid_table *installed,
 	if (entry && d->nr_records)
 		leaves_summary(&a);
 }
+
+void probe_findings_of(const struct probe_result *r, struct probe_findings *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->defects = r->defects;
+	f->stale_ebx0 = r->stale_ebx0;
+	f->stale_ebx1 = r->stale_ebx1;
+	f->nr_faithful = r->nr_faithful;
+	f->nr_unfaithful = r->nr_unfaithful;
+}

@@ -185,6 +185,19 @@ struct probe_result {
 };
 
 /*
+ * What a probe found, in short: what verdicts need, and what is kept per
+ * host (vmm/probe_cache.h).
+ */
+struct probe_findings {
+	uint32_t defects; /* bit d: enum probe_defect d */
+	uint32_t stale_ebx0, stale_ebx1;
+	unsigned int nr_faithful, nr_unfaithful;
+};
+
+void probe_findings_of(const struct probe_result *r,
+		       struct probe_findings *f);
+
+/*
  * Compare d with the model of seen (the table KVM_GET_CPUID2 returned,
  * which is what the guest's CPUID shows on a faithful host); installed is
  * what was given to KVM_SET_CPUID2.

@@ -14,6 +14,7 @@
 #include "cli_probe.h"
 #include "cli_table.h"
 #include "json.h"
+#include "probe_cache.h"
 #include "probe_run.h"
 
 #define PROBE_DEFAULT_TIMEOUT 120.0
@@ -279,6 +280,21 @@ static int not_probed(const struct probe_outcome *o)
 	return RUN_EXIT_NO_VERDICT_PROBE;
 }
 
+/* What `xsvm run` will use for this host from now on. */
+static void keep_findings(const struct probe_outcome *out)
+{
+	char path[PROBE_CACHE_PATH_LEN];
+	struct probe_findings f;
+
+	probe_findings_of(&out->res, &f);
+	if (probe_cache_path(&out->host, path, sizeof(path)) ||
+	    probe_cache_store(path, &out->host, &f))
+		fprintf(stderr, "xsvm: probe: no cache directory could be "
+				"written: findings not kept\n");
+	else
+		fprintf(stderr, "xsvm: probe: findings kept in %s\n", path);
+}
+
 static int probe(struct probe_opts *o, struct table_build *tb,
 		 struct probe_outcome *out)
 {
@@ -300,6 +316,7 @@ static int probe(struct probe_opts *o, struct table_build *tb,
 	}
 	if (!out->probed)
 		return not_probed(out);
+	keep_findings(out);
 	status = out->res.nr_unfaithful ? CLI_EXIT_PROBLEM : CLI_EXIT_OK;
 	if (o->json) {
 		if (print_json(out, status))

@@ -383,8 +383,9 @@ static bool insn_ran(struct analysis *a, const struct probe_record *rec)
 static const struct probe_save *save_of(const struct probe_data *d,
 					unsigned int record)
 {
-	for (unsigned int i = 0; i < d->nr_saves; i++)
-		if (d->save[i].record == record)
+	for (unsigned int i = 0; i < d->nr_saves && i < PROBE_MAX_SAVES; i++)
+		if (d->save[i].record == record &&
+		    d->save[i].len <= PROBE_AREA_MAX)
 			return &d->save[i];
 	return NULL;
 }
@@ -495,6 +496,10 @@ static void one_record(struct analysis *a, unsigned int i, bool *entry)
 {
 	const struct probe_record *rec = &a->d->rec[i];
 
+	/* the device keeps only valid records; this holds for any caller */
+	if (rec->insn >= PROBE_INSN_NR || rec->fault > PROBE_FAULT_SKIPPED)
+		return;
+
 	switch (rec->kind) {
 	case PROBE_REC_CPUID:
 		if (*entry)
@@ -535,12 +540,14 @@ void probe_analyse(const struct cpuid_table *installed,
 		.d = d,
 		.r = r,
 	};
+	unsigned int n = d->nr_records < PROBE_MAX_RECORDS ? d->nr_records :
+							     PROBE_MAX_RECORDS;
 	bool entry = true;
 
 	memset(r, 0, sizeof(*r));
 	r->complete = d->done;
 	set_cpuid(&a);
-	for (unsigned int i = 0; i < d->nr_records; i++) {
+	for (unsigned int i = 0; i < n; i++) {
 		/* the leaf walk ends where the guest first changes state */
 		if (entry && d->rec[i].kind != PROBE_REC_CPUID) {
 			entry = false;
@@ -548,7 +555,7 @@ void probe_analyse(const struct cpuid_table *installed,
 		}
 		one_record(&a, i, &entry);
 	}
-	if (entry && d->nr_records)
+	if (entry && n)
 		leaves_summary(&a);
 }
 

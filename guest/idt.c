@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * The IDT of the test guest: vectors 0-31 (the CPU's exceptions) go to the
- * stubs of vectors.S and end here with one console line and the debug exit
- * (no verdict). Interrupts stay off, so no other vector is ever used.
+ * stubs of vectors.S and end here. A fault of a guarded instruction (see
+ * guard.h) is recorded and the guest goes on after it; anything else ends
+ * the run with one console line and the debug exit (no verdict). Interrupts
+ * stay off, so no other vector is ever used.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "guard.h"
 #include "guest.h"
 
 #define IDT_VECTORS	   32
@@ -34,6 +38,9 @@ struct idt_frame {
 extern const uint64_t idt_stubs[IDT_VECTORS];
 
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
+
+volatile uint64_t guard_resume;
+volatile uint32_t guard_vector = GUARD_NO_FAULT;
 
 static const char *const exception_names[IDT_VECTORS] = {
 	[0] = "#DE divide error",
@@ -86,15 +93,29 @@ void idt_init(void)
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
-/* Called by vectors.S; never returns. */
-__attribute__((noreturn)) void idt_exception(const struct idt_frame *f);
+/* NMI, #DF and #MC are never an instruction's answer to being guarded. */
+static bool guardable(uint64_t vector)
+{
+	return vector != 2 && vector != 8 && vector != 18;
+}
 
-void idt_exception(const struct idt_frame *f)
+/* Called by vectors.S; returns only to resume after a guarded fault. */
+void idt_exception(struct idt_frame *f);
+
+void idt_exception(struct idt_frame *f)
 {
 	const char *name =
 		f->vector < IDT_VECTORS ? exception_names[f->vector] : NULL;
 
-	console_printf("xsvm-guest: exception %llu (%s) at RIP 0x%llx, error code 0x%llx",
+	if (guard_resume && guardable(f->vector)) {
+		guard_vector = (uint32_t)f->vector;
+		f->rip = guard_resume;
+		guard_resume = 0;
+		return;
+	}
+
+	console_printf("xsvm-guest: exception %llu (%s) at RIP 0x%llx, error "
+		       "code 0x%llx",
 		       (unsigned long long)f->vector, name ? name : "reserved",
 		       (unsigned long long)f->rip,
 		       (unsigned long long)f->error_code);

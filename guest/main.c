@@ -8,7 +8,8 @@
  * print a verdict line and leave through the debug-exit port.
  *
  * Command line (boot_params cmd_line_ptr): "xsvm.linux=5.15|6.1|6.8|7.1"
- * picks the model (default 6.8), "xsvm.native=0" skips the comparison.
+ * picks the model (default 6.8), "xsvm.native=0" skips the comparison,
+ * "xsvm.probe=1" measures the host's KVM instead (probe.c).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,6 +21,8 @@
 #include "cpuid/xsave.h"
 #include "guest.h"
 #include "io.h"
+#include "probe.h"
+#include "svc.h"
 
 #define BP_CMD_LINE_PTR 0x228	/* u32 in boot_params (vmm/boot_params.h) */
 #define CMDLINE_MAX	0x10000 /* BOOT_CMDLINE_MAX, NUL included */
@@ -32,6 +35,7 @@
 struct options {
 	enum linux_version version;
 	bool native;
+	bool probe;
 };
 
 /* Large values live in .bss, not on the 64 KiB stack. */
@@ -72,6 +76,10 @@ static void parse_word(const char *w, size_t len, struct options *o)
 		if (strcmp(v, "0") && strcmp(v, "1"))
 			fail("xsvm.native must be 0 or 1");
 		o->native = v[0] == '1';
+	} else if ((v = option_value(w, len, "xsvm.probe", buf))) {
+		if (strcmp(v, "0") && strcmp(v, "1"))
+			fail("xsvm.probe must be 0 or 1");
+		o->probe = v[0] == '1';
 	}
 }
 
@@ -84,6 +92,7 @@ static void parse_cmdline(uint64_t boot_params, struct options *o)
 
 	o->version = LINUX_DEFAULT_VERSION;
 	o->native = true;
+	o->probe = false;
 	if (!ptr)
 		return;
 	while (i < CMDLINE_MAX && s[i]) {
@@ -95,90 +104,6 @@ static void parse_cmdline(uint64_t boot_params, struct options *o)
 		if (i > start)
 			parse_word(s + start, i - start, o);
 	}
-}
-
-/* The CPUID service, one 32-bit port access at a time. */
-static uint32_t svc_in(unsigned int off)
-{
-	return inl(CPUID_SVC_PORT + off);
-}
-
-static void svc_out(unsigned int off, uint32_t v)
-{
-	outl(CPUID_SVC_PORT + off, v);
-}
-
-static void svc_state(uint32_t which, uint64_t xcr0, uint64_t xss)
-{
-	svc_out(CPUID_SVC_TABLE, which);
-	svc_out(CPUID_SVC_XCR0_LO, (uint32_t)xcr0);
-	svc_out(CPUID_SVC_XCR0_HI, (uint32_t)(xcr0 >> 32));
-	svc_out(CPUID_SVC_XSS_LO, (uint32_t)xss);
-	svc_out(CPUID_SVC_XSS_HI, (uint32_t)(xss >> 32));
-}
-
-/* One command for (leaf, subleaf) at the state set last. */
-static void svc_command(uint32_t cmd, uint32_t leaf, uint32_t subleaf,
-			struct cpuid_svc_answer *a)
-{
-	svc_out(CPUID_SVC_LEAF, leaf);
-	svc_out(CPUID_SVC_SUBLEAF, subleaf);
-	svc_out(CPUID_SVC_CMD, cmd);
-	a->status = svc_in(CPUID_SVC_STATUS);
-	a->eax = svc_in(CPUID_SVC_EAX);
-	a->ebx = svc_in(CPUID_SVC_EBX);
-	a->ecx = svc_in(CPUID_SVC_ECX);
-	a->edx = svc_in(CPUID_SVC_EDX);
-	a->leaf = svc_in(CPUID_SVC_ENTRY_LEAF);
-	a->subleaf = svc_in(CPUID_SVC_ENTRY_SUBLEAF);
-}
-
-/* Walking a table with CPUID_SVC_CMD_NEXT. */
-struct svc_walk {
-	uint32_t table;
-	uint32_t leaf, subleaf; /* the last key answered */
-	bool started;
-	unsigned int steps;
-};
-
-static void svc_walk_start(struct svc_walk *w, uint32_t which)
-{
-	memset(w, 0, sizeof(*w));
-	w->table = which;
-	w->leaf = w->subleaf = CPUID_SVC_FIRST;
-}
-
-/*
- * The next entry in *a: true while there is one. An entry is OK, or
- * BAD_STATE for 0xD.0/0xD.1 (it exists but the state did not fit). Keys
- * must increase, so a VMM that answers out of order cannot loop us.
- */
-static bool svc_walk_next(struct svc_walk *w, struct cpuid_svc_answer *a)
-{
-	svc_command(CPUID_SVC_CMD_NEXT, w->leaf, w->subleaf, a);
-	if (a->status == CPUID_SVC_NO_ENTRY)
-		return false;
-	if (a->status != CPUID_SVC_OK && a->status != CPUID_SVC_BAD_STATE) {
-		console_printf("xsvm-guest: CPUID service: table %u: NEXT after 0x%x.%x: status %u",
-			       w->table, w->leaf, w->subleaf, a->status);
-		guest_exit(GUEST_EXIT_NO_VERDICT);
-	}
-	if (w->started && (a->leaf < w->leaf ||
-			   (a->leaf == w->leaf && a->subleaf <= w->subleaf))) {
-		console_printf("xsvm-guest: CPUID service: table %u: NEXT after 0x%x.%x answered 0x%x.%x",
-			       w->table, w->leaf, w->subleaf, a->leaf,
-			       a->subleaf);
-		guest_exit(GUEST_EXIT_NO_VERDICT);
-	}
-	if (++w->steps > CPUID_TABLE_MAX) {
-		console_printf("xsvm-guest: CPUID service: table %u has more than %u entries",
-			       w->table, CPUID_TABLE_MAX);
-		guest_exit(GUEST_EXIT_NO_VERDICT);
-	}
-	w->started = true;
-	w->leaf = a->leaf;
-	w->subleaf = a->subleaf;
-	return true;
 }
 
 /* Table 0 at XCR0 = x87, XSS = 0; returns how many answers were BAD_STATE. */
@@ -273,6 +198,8 @@ void guest_main(uint64_t boot_params)
 	bool passed;
 
 	parse_cmdline(boot_params, &o);
+	if (o.probe)
+		probe_main();
 	if (svc_in(CPUID_SVC_SIG) != CPUID_SVC_SIGNATURE)
 		fail("no CPUID service");
 	bad = read_built_table();

@@ -2,8 +2,11 @@
 /*
  * Exception stubs for vectors 0-31. Each stub makes the frame uniform
  * (pushes a zero error code when the CPU pushes none), pushes its vector
- * and jumps to the common path, which calls idt_exception(frame) on a
- * 16-byte aligned stack. The guest never returns from an exception.
+ * and jumps to the common path, which saves the registers C may clobber and
+ * calls idt_exception(frame) on a 16-byte aligned stack. idt_exception()
+ * returns only for a fault the code was guarding against (guest.h,
+ * guard_*), having moved the frame's RIP past the instruction: the path
+ * then restores the registers and returns with IRETQ.
  *
  * Frame, from the stub's last push upwards (struct idt_frame in idt.c):
  *   vector, error code, RIP, CS, RFLAGS, RSP, SS
@@ -30,13 +33,34 @@ vector_\vector:
 	.endr
 
 exception_common:
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%rbx
 	cld
-	movq	%rsp, %rdi
+	leaq	80(%rsp), %rdi		/* the vector, above the 10 saved */
+	movq	%rsp, %rbx
 	andq	$-16, %rsp
 	call	idt_exception
-1:	cli
-	hlt
-	jmp	1b
+	movq	%rbx, %rsp
+	popq	%rbx
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	addq	$16, %rsp		/* vector and error code */
+	iretq
 
 	/* The stub of each vector, in vector order, for idt_init(). */
 	.section .rodata

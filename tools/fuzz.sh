@@ -10,7 +10,7 @@ dir=$root/build-fuzz
 secs=${1:-10}
 shift || true
 all=(fuzz_parse fuzz_policy fuzz_loader fuzz_verdict fuzz_explain
-	fuzz_service fuzz_exits)
+	fuzz_service fuzz_exits fuzz_probe)
 targets=("$@")
 [ $# -gt 0 ] || targets=("${all[@]}")
 

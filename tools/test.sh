@@ -99,8 +99,12 @@ else
 fi
 stage "KVM tests, QEMU box" "box: QEMU TCG, Linux 6.1 kvm_amd" \
 	box qemu ctest --test-dir "$build" --output-on-failure -L kvm -LE linux
-stage "Debian boot, Bochs box" "box: Bochs, Linux 6.1 kvm_intel" \
-	ct "$build" -L box
+# Tests labelled box start their own box: *_qemu_box ones the QEMU box,
+# the others the Bochs box.
+stage "box tests, QEMU box" "box: QEMU TCG, Linux 6.1 kvm_amd" \
+	ct "$build" -L box -R 'qemu_box$'
+stage "box tests, Bochs box" "box: Bochs, Linux 6.1 kvm_intel" \
+	ct "$build" -L box -E 'qemu_box$'
 
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -13,11 +13,14 @@
 #include "cli_run.h"
 #include "cli_table.h"
 #include "guest_image.h"
+#include "judge.h"
 #include "machine.h"
 #include "report.h"
 
 #define RUN_DEFAULT_MEM_MIB 256
 #define RUN_DEFAULT_TIMEOUT 600.0
+/* The host probe a kernel's warning may need takes well under this. */
+#define RUN_PROBE_TIMEOUT 120.0
 #define RUN_TEST_GUEST_NAME "built-in test guest"
 #define RUN_DEFAULT_CMDLINE \
 	"console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 reboot=k panic=-1 nokaslr"
@@ -88,9 +91,16 @@ void cli_run_usage(FILE *f)
 	      "  --quiet            do not copy the console to standard output\n"
 	      "  -h, --help         this help\n"
 	      "\n"
+	      "When a kernel warns \"XSAVE consistency problem: size S != kernel_size K\",\n"
+	      "xsvm asks this host's probe findings ('xsvm probe'; kept per host and KVM\n"
+	      "in $XSVM_CACHE_DIR, $XDG_CACHE_HOME/xsvm or ~/.cache/xsvm, probed when\n"
+	      "missing) whether a host defect gives exactly that warning for a table the\n"
+	      "Linux model finds consistent: then the verdict is host_defect.\n"
+	      "\n"
 	      "Exit status: 0 the kernel's XSAVE check passed, 1 it found a consistency\n"
 	      "problem, 2 bad usage or bad input, 3 no verdict (the guest crashed, hung past\n"
-	      "--timeout, was interrupted, or KVM failed before the check ran).\n",
+	      "--timeout, was interrupted, or KVM failed before the check ran), 4 the\n"
+	      "kernel warned and a defect of the host's KVM accounts for the warning.\n",
 	      f);
 }
 
@@ -339,7 +349,30 @@ static void print_pdiff(const struct prediction_diff *d)
 			d->unexpected[i]);
 }
 
-static void print_summary(const struct machine_result *r, int status)
+static void print_judgement(const struct judgement *j)
+{
+	char key[HOST_ID_KEY_LEN];
+
+	if (!j->tried)
+		return;
+	if (!j->judged) {
+		fprintf(stderr, "xsvm: the host could not be probed (%s): the verdict stays problem\n",
+			j->error);
+		return;
+	}
+	host_id_key(&j->lk.host, key, sizeof(key));
+	fprintf(stderr, "xsvm: host probe findings for %s: %s%s%s\n", key,
+		j->lk.cached ? "from " : "probed now",
+		j->lk.cached ? j->lk.path : (j->lk.stored ? ", kept in " : ""),
+		!j->lk.cached && j->lk.stored ? j->lk.path : "");
+	if (j->b.host)
+		fprintf(stderr, "xsvm: verdict: host_defect: %s\n", j->b.text);
+	else
+		fprintf(stderr, "xsvm: not a host defect: %s\n", j->b.text);
+}
+
+static void print_summary(const struct machine_result *r,
+			  const struct judgement *j, int status)
 {
 	const struct verdict *v = &r->verdict;
 
@@ -362,13 +395,16 @@ static void print_summary(const struct machine_result *r, int status)
 					  "DIFFERS from the kernel's lines");
 	if (r->predicted && !r->pred_matches)
 		print_pdiff(&r->pdiff);
+	print_judgement(j);
 	fprintf(stderr, "xsvm: exit status %d\n", status);
 }
 
 static int write_report(const struct run_opts *o, const struct table_build *tb,
-			const struct machine_result *r, int status)
+			const struct machine_result *r,
+			const struct judgement *j, int status)
 {
 	struct report rep = {
+		.judgement = j,
 		.exit_status = status,
 		.source = tb->src.name,
 		.policy = tb->pol.name,
@@ -407,7 +443,7 @@ static bool host_source_failed(const struct table_build *tb)
  * input is status 2 on any host, with or without /dev/kvm.
  */
 static int run(struct run_opts *o, struct table_build *tb,
-	       struct machine_result *r)
+	       struct machine_result *r, struct judgement *j)
 {
 	struct xsvm_err err = { { 0 } };
 	struct machine *m;
@@ -439,8 +475,13 @@ static int run(struct run_opts *o, struct table_build *tb,
 		fprintf(stderr, "xsvm: %s\n", r->kernel.note);
 	print_fidelity(r);
 	status = exit_status(r);
-	print_summary(r, status);
-	if (o->report && write_report(o, tb, r, status))
+	if (status == RUN_EXIT_PROBLEM) {
+		judge_warning(&o->mc, &tb->t, r, RUN_PROBE_TIMEOUT, j);
+		if (j->judged && j->b.host)
+			status = RUN_EXIT_HOST_DEFECT;
+	}
+	print_summary(r, j, status);
+	if (o->report && write_report(o, tb, r, j, status))
 		return RUN_EXIT_USAGE;
 	return status;
 }
@@ -449,6 +490,7 @@ int cli_run_main(int argc, char **argv)
 {
 	struct machine_result *r;
 	struct table_build *tb;
+	struct judgement *j;
 	struct run_opts o;
 	int ret;
 
@@ -464,12 +506,14 @@ int cli_run_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	tb = calloc(1, sizeof(*tb));
 	r = calloc(1, sizeof(*r));
-	if (tb && r)
-		ret = run(&o, tb, r);
+	j = calloc(1, sizeof(*j));
+	if (tb && r && j)
+		ret = run(&o, tb, r, j);
 	else
 		ret = cli_fail("out of memory");
 	free(o.cmdline);
 	free(tb);
 	free(r);
+	free(j);
 	return ret;
 }

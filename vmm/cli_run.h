@@ -14,5 +14,7 @@ void cli_run_usage(FILE *f);
 #define RUN_EXIT_PROBLEM 1
 #define RUN_EXIT_USAGE 2
 #define RUN_EXIT_NO_VERDICT 3
+/* The kernel warned, and a defect of the host's KVM accounts for it. */
+#define RUN_EXIT_HOST_DEFECT 4
 
 #endif

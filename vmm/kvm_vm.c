@@ -252,3 +252,18 @@ int vm_translate(struct vm *vm, uint64_t gva, uint64_t *gpa)
 	*gpa = tr.physical_address;
 	return 0;
 }
+
+int vm_inject_exception(struct vm *vm, unsigned int vector)
+{
+	struct kvm_vcpu_events ev;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+		return -errno;
+	ev.exception.injected = 1;
+	ev.exception.nr = (uint8_t)vector;
+	ev.exception.has_error_code = 0;
+	ev.exception.error_code = 0;
+	if (ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+		return -errno;
+	return 0;
+}

@@ -55,4 +55,10 @@ unsigned int vm_cpuid2_count(const struct kvm_cpuid2 *c, unsigned int asked);
 /* Guest virtual to physical through the vCPU's current page tables. */
 int vm_translate(struct vm *vm, uint64_t gva, uint64_t *gpa);
 
+/*
+ * Deliver exception vector (one without an error code) to the guest at
+ * its current RIP on the next KVM_RUN.
+ */
+int vm_inject_exception(struct vm *vm, unsigned int vector);
+
 #endif

@@ -81,6 +81,7 @@ struct machine {
 	struct vm vm;
 	struct uart uart;
 	struct cpuid_service svc;
+	struct probe_dev probe;
 	struct console con;
 	bool con_open;
 	struct boot_cpu_state cpu;
@@ -297,8 +298,10 @@ static int run_guest(struct machine *m)
 
 	uart_init(&m->uart, &m->con);
 	cpuid_service_init(&m->svc, m->table, &r->seen, &m->order);
-	run_loop(&m->vm, &m->uart, &m->svc, &m->con, &r->verdict, &c->run,
-		 &r->run, &r->stats);
+	if (c->probe)
+		probe_dev_init(&m->probe, c->probe, &m->mem);
+	run_loop(&m->vm, &m->uart, &m->svc, c->probe ? &m->probe : NULL,
+		 &m->con, &r->verdict, &c->run, &r->run, &r->stats);
 	verdict_finish(&r->verdict);
 	r->console_bytes = m->con.bytes;
 	r->console_errno = -console_close(&m->con);

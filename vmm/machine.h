@@ -41,6 +41,11 @@ struct machine_config {
 	bool live;		  /* console to standard output */
 	bool have_linux_version;  /* else from the kernel's version line */
 	enum linux_version linux_version;
+	/*
+	 * Probe mode (the test guest with "xsvm.probe=1"): the probe port's
+	 * records go here, and instructions KVM cannot emulate become #UD.
+	 */
+	struct probe_data *probe;
 };
 
 /* Where a failure happened: bad input (exit 2) or KVM (no verdict, 3). */

@@ -8,6 +8,7 @@
 
 #include "cli_cpuid.h"
 #include "cli_explain.h"
+#include "cli_probe.h"
 #include "cli_run.h"
 #include "cli_util.h"
 
@@ -33,6 +34,8 @@ static void usage(FILE *f)
 	      "                passed: exit 0 passed, 1 problem, 2 bad input, 3 no verdict\n"
 	      "  explain       explain a guest's XSAVE problem from its console log or dmesg:\n"
 	      "                exit 0 no problem, 1 a problem explained, 2 unreadable input\n"
+	      "  probe         measure how faithfully this host's KVM presents CPUID and\n"
+	      "                XSAVE to a guest: exit 0 faithful, 1 not, 3 could not probe\n"
 	      "\n",
 	      f);
 	cli_cpuid_usage(f);
@@ -40,6 +43,8 @@ static void usage(FILE *f)
 	cli_run_usage(f);
 	fputs("\n", f);
 	cli_explain_usage(f);
+	fputs("\n", f);
+	cli_probe_usage(f);
 	fputs("\n"
 	      "Options:\n"
 	      "  -h, --help     this help\n"
@@ -66,6 +71,8 @@ int main(int argc, char **argv)
 		return cli_run_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "explain"))
 		return cli_explain_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "probe"))
+		return cli_probe_main(argc - 1, argv + 1);
 	if (argv[1][0] == '-')
 		return cli_fail("unknown option '%s' (see xsvm --help)", argv[1]);
 	return cli_fail("unknown command '%s' (see xsvm --help)", argv[1]);

@@ -58,14 +58,14 @@ static void pdiff(struct json_writer *w, const struct prediction_diff *d)
 	json_u64(w, "missing_total", d->nr_missing);
 	json_u64(w, "unexpected_total", d->nr_unexpected);
 	json_begin_array(w, "missing");
-	n = d->nr_missing < PREDICTION_MAX_LISTED ? d->nr_missing :
-						     PREDICTION_MAX_LISTED;
+	n = d->nr_missing < PREDICTION_MAX_LISTED ? d->nr_missing
+						  : PREDICTION_MAX_LISTED;
 	for (unsigned int i = 0; i < n; i++)
 		json_string(w, NULL, d->missing[i]);
 	json_end_array(w);
 	json_begin_array(w, "unexpected");
-	n = d->nr_unexpected < PREDICTION_MAX_LISTED ? d->nr_unexpected :
-							PREDICTION_MAX_LISTED;
+	n = d->nr_unexpected < PREDICTION_MAX_LISTED ? d->nr_unexpected
+						     : PREDICTION_MAX_LISTED;
 	for (unsigned int i = 0; i < n; i++)
 		json_string(w, NULL, d->unexpected[i]);
 	json_end_array(w);
@@ -145,6 +145,37 @@ static void run_end(struct json_writer *w, const struct run_result *r)
 	json_end_object(w);
 }
 
+/* Whether the host or the table is to blame for the kernel's warning. */
+static void judgement(struct json_writer *w, const struct judgement *j)
+{
+	char key[HOST_ID_KEY_LEN];
+
+	json_begin_object(w, "host_judgement");
+	json_bool(w, "judged", j->judged);
+	json_u64(w, "size", j->size);
+	json_u64(w, "kernel_size", j->kernel_size);
+	json_bool(w, "host_defect", j->judged && j->b.host);
+	json_string(w, "defect",
+		    j->judged && j->b.host ? probe_defect_name(j->b.defect)
+					   : "");
+	json_bool(w, "table_consistent", j->judged && j->b.table_consistent);
+	json_string(w, "text", j->judged ? j->b.text : j->error);
+	host_id_key(&j->lk.host, key, sizeof(key));
+	json_string(w, "host", j->judged ? key : "");
+	json_bool(w, "findings_cached", j->lk.cached);
+	json_string(w, "cache_file", j->lk.path);
+	json_end_object(w);
+}
+
+static const char *verdict_of(const struct report *rep)
+{
+	const struct judgement *j = rep->judgement;
+
+	if (j && j->judged && j->b.host)
+		return "host_defect";
+	return verdict_name(rep->result->verdict.verdict);
+}
+
 int report_write(FILE *f, const struct report *rep)
 {
 	const struct machine_result *r = rep->result;
@@ -153,12 +184,14 @@ int report_write(FILE *f, const struct report *rep)
 
 	json_init(&w, f);
 	json_begin_object(&w, NULL);
-	json_string(&w, "verdict", verdict_name(r->verdict.verdict));
+	json_string(&w, "verdict", verdict_of(rep));
 	json_u64(&w, "exit_status", (uint64_t)rep->exit_status);
 	json_string(&w, "kernel", c->kernel_path);
-	json_string(&w, "kernel_format", r->kernel.format ? r->kernel.format : "");
+	json_string(&w, "kernel_format",
+		    r->kernel.format ? r->kernel.format : "");
 	json_hex(&w, "kernel_entry", r->kernel.entry);
-	json_string(&w, "kernel_version", (r->verdict.have_version ? r->verdict.version : ""));
+	json_string(&w, "kernel_version",
+		    (r->verdict.have_version ? r->verdict.version : ""));
 	json_string(&w, "initrd", c->initrd_path ? c->initrd_path : "");
 	json_string(&w, "cmdline", rep->cmdline);
 	json_u64(&w, "mem_mib", c->mem_bytes >> 20);
@@ -175,6 +208,8 @@ int report_write(FILE *f, const struct report *rep)
 	exits(&w, &r->stats);
 	timings(&w, r);
 	json_u64(&w, "console_bytes", r->console_bytes);
+	if (rep->judgement && rep->judgement->tried)
+		judgement(&w, rep->judgement);
 	json_end_object(&w);
 	return json_finish(&w) ? -EIO : 0;
 }

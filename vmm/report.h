@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "judge.h"
 #include "machine.h"
 
 struct report {
@@ -20,6 +21,7 @@ struct report {
 	const char *cmdline;
 	const struct machine_config *config;
 	const struct machine_result *result;
+	const struct judgement *judgement; /* NULL: none */
 };
 
 /* Write the report; returns 0 or -EIO. */

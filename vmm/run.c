@@ -8,6 +8,8 @@
 #include "insn.h"
 #include "run.h"
 
+#define X86_VECTOR_UD 6
+
 static const char *const end_names[RUN_END_NR] = {
 	[RUN_END_NONE] = "none",
 	[RUN_END_VERDICT] = "verdict",
@@ -155,6 +157,12 @@ static void handle_io(struct run_ctx *l)
 		svc_io(l, port, write, data, size, count);
 		return;
 	}
+	if (l->probe && port >= PROBE_PORT && port < PROBE_PORT + PROBE_PORTS) {
+		for (uint32_t i = 0; i < count; i++)
+			probe_dev_io(l->probe, port - PROBE_PORT, write,
+				     data + (uint64_t)i * size, size);
+		return;
+	}
 	/* Other devices are byte-wide; wider accesses hit consecutive ports. */
 	for (uint64_t i = 0; i < total; i++)
 		io_byte(l, (uint16_t)(port + i % size), write, &data[i]);
@@ -231,6 +239,12 @@ static void handle_internal(struct run_ctx *l)
 {
 	struct kvm_run *run = l->run;
 	struct kvm_regs regs;
+
+	/* The probe measures what the host cannot run: the guest gets a #UD. */
+	if (l->probe && run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+	    probe_dev_host_failure(l->probe) &&
+	    !vm_inject_exception(l->vm, X86_VECTOR_UD))
+		return;
 
 	snprintf(l->r->detail, sizeof(l->r->detail),
 		 "KVM_EXIT_INTERNAL_ERROR, suberror %u%s", run->internal.suberror,
@@ -320,13 +334,13 @@ static void kvm_run_once(struct run_ctx *l)
 }
 
 int run_loop(struct vm *vm, struct uart *uart, struct cpuid_service *svc,
-	     struct console *con, struct verdict *v,
+	     struct probe_dev *probe, struct console *con, struct verdict *v,
 	     const struct run_params *p, struct run_result *r,
 	     struct run_stats *s)
 {
 	struct run_ctx l = {
 		.vm = vm, .run = vm->run, .run_size = vm->run_size,
-		.uart = uart, .svc = svc, .con = con, .v = v, .p = p, .r = r,
+		.uart = uart, .svc = svc, .probe = probe, .con = con, .v = v, .p = p, .r = r,
 		.s = s,
 	};
 	struct saved_signals sv;

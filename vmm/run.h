@@ -16,6 +16,7 @@
 #include "console.h"
 #include "cpuid_service.h"
 #include "kvm_vm.h"
+#include "probe_dev.h"
 #include "uart.h"
 #include "verdict.h"
 
@@ -101,6 +102,7 @@ struct run_ctx {
 	size_t run_size;
 	struct uart *uart;
 	struct cpuid_service *svc;
+	struct probe_dev *probe; /* probe mode only, else NULL */
 	struct console *con;
 	struct verdict *v;
 	const struct run_params *p;
@@ -117,11 +119,12 @@ struct run_ctx {
 void run_dispatch(struct run_ctx *x);
 
 /*
- * svc may be NULL: the CPUID service ports then read all-ones like any
- * port no device owns.
+ * svc and probe may be NULL: their ports then read all-ones like any port
+ * no device owns. With probe, an instruction KVM cannot emulate becomes a
+ * #UD for the guest (up to PROBE_MAX_HOST_FAILURES) instead of the end.
  */
 int run_loop(struct vm *vm, struct uart *uart, struct cpuid_service *svc,
-	     struct console *con, struct verdict *v,
+	     struct probe_dev *probe, struct console *con, struct verdict *v,
 	     const struct run_params *p, struct run_result *r,
 	     struct run_stats *s);
 

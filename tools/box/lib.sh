@@ -629,7 +629,8 @@ COMMAND's stdout and stderr stream live to stdout and stderr (qemu keeps
 them apart, and gives COMMAND a terminal only where this one is); its stdin
 is /dev/null. The box's own progress line and errors are the lines starting
 with "box:" on stderr. The kernel's console is kept in DIR/box/last-console.log
-(qemu) or DIR/box/last-bochs-console.log (bochs).
+(qemu) or DIR/box/last-bochs-console.log (bochs). COMMAND's environment has
+XSVM_BOX set to the machine's name (qemu or bochs).
 
 Environment:
   BOX_BOOT_LIMIT   seconds from the machine's start to /dev/kvm (default 300

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The test guest's side of the CPUID service (cpuid/service.h): single
+ * 32-bit port accesses, and a checked walk over a whole table.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cpuid/table.h"
+#include "guest.h"
+#include "io.h"
+#include "svc.h"
+
+/* The CPUID service, one 32-bit port access at a time. */
+uint32_t svc_in(unsigned int off)
+{
+	return inl(CPUID_SVC_PORT + off);
+}
+
+void svc_out(unsigned int off, uint32_t v)
+{
+	outl(CPUID_SVC_PORT + off, v);
+}
+
+void svc_state(uint32_t which, uint64_t xcr0, uint64_t xss)
+{
+	svc_out(CPUID_SVC_TABLE, which);
+	svc_out(CPUID_SVC_XCR0_LO, (uint32_t)xcr0);
+	svc_out(CPUID_SVC_XCR0_HI, (uint32_t)(xcr0 >> 32));
+	svc_out(CPUID_SVC_XSS_LO, (uint32_t)xss);
+	svc_out(CPUID_SVC_XSS_HI, (uint32_t)(xss >> 32));
+}
+
+/* One command for (leaf, subleaf) at the state set last. */
+void svc_command(uint32_t cmd, uint32_t leaf, uint32_t subleaf,
+		 struct cpuid_svc_answer *a)
+{
+	svc_out(CPUID_SVC_LEAF, leaf);
+	svc_out(CPUID_SVC_SUBLEAF, subleaf);
+	svc_out(CPUID_SVC_CMD, cmd);
+	a->status = svc_in(CPUID_SVC_STATUS);
+	a->eax = svc_in(CPUID_SVC_EAX);
+	a->ebx = svc_in(CPUID_SVC_EBX);
+	a->ecx = svc_in(CPUID_SVC_ECX);
+	a->edx = svc_in(CPUID_SVC_EDX);
+	a->leaf = svc_in(CPUID_SVC_ENTRY_LEAF);
+	a->subleaf = svc_in(CPUID_SVC_ENTRY_SUBLEAF);
+}
+
+void svc_walk_start(struct svc_walk *w, uint32_t which)
+{
+	memset(w, 0, sizeof(*w));
+	w->table = which;
+	w->leaf = w->subleaf = CPUID_SVC_FIRST;
+}
+
+/*
+ * The next entry in *a: true while there is one. An entry is OK, or
+ * BAD_STATE for 0xD.0/0xD.1 (it exists but the state did not fit). Keys
+ * must increase, so a VMM that answers out of order cannot loop us.
+ */
+bool svc_walk_next(struct svc_walk *w, struct cpuid_svc_answer *a)
+{
+	svc_command(CPUID_SVC_CMD_NEXT, w->leaf, w->subleaf, a);
+	if (a->status == CPUID_SVC_NO_ENTRY)
+		return false;
+	if (a->status != CPUID_SVC_OK && a->status != CPUID_SVC_BAD_STATE) {
+		console_printf("xsvm-guest: CPUID service: table %u: NEXT "
+			       "after 0x%x.%x: status %u",
+			       w->table, w->leaf, w->subleaf, a->status);
+		guest_exit(GUEST_EXIT_NO_VERDICT);
+	}
+	if (w->started && (a->leaf < w->leaf ||
+			   (a->leaf == w->leaf && a->subleaf <= w->subleaf))) {
+		console_printf("xsvm-guest: CPUID service: table %u: NEXT "
+			       "after 0x%x.%x answered 0x%x.%x",
+			       w->table, w->leaf, w->subleaf, a->leaf,
+			       a->subleaf);
+		guest_exit(GUEST_EXIT_NO_VERDICT);
+	}
+	if (++w->steps > CPUID_TABLE_MAX) {
+		console_printf("xsvm-guest: CPUID service: table %u has more "
+			       "than %u entries",
+			       w->table, CPUID_TABLE_MAX);
+		guest_exit(GUEST_EXIT_NO_VERDICT);
+	}
+	w->started = true;
+	w->leaf = a->leaf;
+	w->subleaf = a->subleaf;
+	return true;
+}

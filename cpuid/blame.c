@@ -41,11 +41,7 @@ static void describe(struct blame *b, const struct cpuid_table *view,
 		snprintf(was, sizeof(was), "the value before the kernel's %s",
 			 when);
 	snprintf(b->text, sizeof(b->text),
-		 "the host's KVM does not update %s after %s: %u is %s; the "
-		 "table is consistent: with EBX updated the Linux %s model "
-		 "finds size %u = kernel_size %u, and with EBX left at %u it "
-		 "prints exactly the kernel's warning (size %u != kernel_size "
-		 "%u)",
+		 "the host's KVM does not update %s after %s: %u is %s; the table is consistent: with EBX updated the Linux %s model finds size %u = kernel_size %u, and with EBX left at %u it prints exactly the kernel's warning (size %u != kernel_size %u)",
 		 what, when, kept, was, linux_version_name(v), b->faithful_size,
 		 b->faithful_kernel_size, kept, size, kernel_size);
 }
@@ -69,9 +65,7 @@ int blame_size_warning(const struct cpuid_table *view, enum linux_version v,
 	b->faithful_kernel_size = r.reported_size;
 	if (!r.consistent) {
 		snprintf(b->text, sizeof(b->text),
-			 "the table is inconsistent: the Linux %s model finds "
-			 "size %u != kernel_size %u on it as a faithful KVM "
-			 "presents it",
+			 "the table is inconsistent: the Linux %s model finds size %u != kernel_size %u on it as a faithful KVM presents it",
 			 linux_version_name(v), r.size, r.reported_size);
 		return 0;
 	}
@@ -95,9 +89,7 @@ int blame_size_warning(const struct cpuid_table *view, enum linux_version v,
 		}
 	}
 	snprintf(b->text, sizeof(b->text),
-		 "the table is consistent (the Linux %s model finds size %u = "
-		 "kernel_size %u), and no defect the host's probe found gives "
-		 "size %u != kernel_size %u",
+		 "the table is consistent (the Linux %s model finds size %u = kernel_size %u), and no defect the host's probe found gives size %u != kernel_size %u",
 		 linux_version_name(v), b->faithful_size,
 		 b->faithful_kernel_size, size, kernel_size);
 	return 0;

@@ -23,39 +23,24 @@
  * hold x87, SSE, AVX and PKRU (0x207); XSAVE and XSAVEOPT, no XSAVEC.
  */
 static const char box_table[] =
-	"leaf=0x00000000 subleaf=0x00 eax=0x0000000d ebx=0x68747541 "
-	"ecx=0x444d4163 edx=0x69746e65\n"
-	"leaf=0x00000001 subleaf=0x00 eax=0x00a00f11 ebx=0x00000800 "
-	"ecx=0xf6f83203 edx=0x178bfbff\n"
-	"leaf=0x00000007 subleaf=0x00 eax=0x00000000 ebx=0x219c07ab "
-	"ecx=0x0040061c edx=0x00000000\n"
-	"leaf=0x0000000d subleaf=0x00 eax=0x00000207 ebx=0x00000240 "
-	"ecx=0x00000a88 edx=0x00000000\n"
-	"leaf=0x0000000d subleaf=0x01 eax=0x00000001 ebx=0x00000240 "
-	"ecx=0x00000000 edx=0x00000000\n"
-	"leaf=0x0000000d subleaf=0x02 eax=0x00000100 ebx=0x00000240 "
-	"ecx=0x00000000 edx=0x00000000\n"
-	"leaf=0x0000000d subleaf=0x09 eax=0x00000008 ebx=0x00000a80 "
-	"ecx=0x00000000 edx=0x00000000\n";
+	"leaf=0x00000000 subleaf=0x00 eax=0x0000000d ebx=0x68747541 ecx=0x444d4163 edx=0x69746e65\n"
+	"leaf=0x00000001 subleaf=0x00 eax=0x00a00f11 ebx=0x00000800 ecx=0xf6f83203 edx=0x178bfbff\n"
+	"leaf=0x00000007 subleaf=0x00 eax=0x00000000 ebx=0x219c07ab ecx=0x0040061c edx=0x00000000\n"
+	"leaf=0x0000000d subleaf=0x00 eax=0x00000207 ebx=0x00000240 ecx=0x00000a88 edx=0x00000000\n"
+	"leaf=0x0000000d subleaf=0x01 eax=0x00000001 ebx=0x00000240 ecx=0x00000000 edx=0x00000000\n"
+	"leaf=0x0000000d subleaf=0x02 eax=0x00000100 ebx=0x00000240 ecx=0x00000000 edx=0x00000000\n"
+	"leaf=0x0000000d subleaf=0x09 eax=0x00000008 ebx=0x00000a80 ecx=0x00000000 edx=0x00000000\n";
 
 /* A host with XSAVEC: AVX, the AVX-512 trio and PKRU, Intel's offsets. */
 static const char compacted_table[] =
-	"leaf=0x00000001 subleaf=0x00 eax=0x00050654 ebx=0x00000800 "
-	"ecx=0xfffa3203 edx=0x178bfbff\n"
-	"leaf=0x0000000d subleaf=0x00 eax=0x000002e7 ebx=0x00000240 "
-	"ecx=0x00000a88 edx=0x00000000\n"
-	"leaf=0x0000000d subleaf=0x01 eax=0x0000000b ebx=0x00000240 "
-	"ecx=0x00000000 edx=0x00000000\n"
-	"leaf=0x0000000d subleaf=0x02 eax=0x00000100 ebx=0x00000240 "
-	"ecx=0x00000000 edx=0x00000000\n"
-	"leaf=0x0000000d subleaf=0x05 eax=0x00000040 ebx=0x00000440 "
-	"ecx=0x00000000 edx=0x00000000\n"
-	"leaf=0x0000000d subleaf=0x06 eax=0x00000200 ebx=0x00000480 "
-	"ecx=0x00000000 edx=0x00000000\n"
-	"leaf=0x0000000d subleaf=0x07 eax=0x00000400 ebx=0x00000680 "
-	"ecx=0x00000000 edx=0x00000000\n"
-	"leaf=0x0000000d subleaf=0x09 eax=0x00000008 ebx=0x00000a80 "
-	"ecx=0x00000000 edx=0x00000000\n";
+	"leaf=0x00000001 subleaf=0x00 eax=0x00050654 ebx=0x00000800 ecx=0xfffa3203 edx=0x178bfbff\n"
+	"leaf=0x0000000d subleaf=0x00 eax=0x000002e7 ebx=0x00000240 ecx=0x00000a88 edx=0x00000000\n"
+	"leaf=0x0000000d subleaf=0x01 eax=0x0000000b ebx=0x00000240 ecx=0x00000000 edx=0x00000000\n"
+	"leaf=0x0000000d subleaf=0x02 eax=0x00000100 ebx=0x00000240 ecx=0x00000000 edx=0x00000000\n"
+	"leaf=0x0000000d subleaf=0x05 eax=0x00000040 ebx=0x00000440 ecx=0x00000000 edx=0x00000000\n"
+	"leaf=0x0000000d subleaf=0x06 eax=0x00000200 ebx=0x00000480 ecx=0x00000000 edx=0x00000000\n"
+	"leaf=0x0000000d subleaf=0x07 eax=0x00000400 ebx=0x00000680 ecx=0x00000000 edx=0x00000000\n"
+	"leaf=0x0000000d subleaf=0x09 eax=0x00000008 ebx=0x00000a80 ecx=0x00000000 edx=0x00000000\n";
 
 struct fixture {
 	struct cpuid_table t;
@@ -324,11 +309,7 @@ static void test_blame_stale_ebx0(void **state)
 	assert_int_equal(b.faithful_kernel_size, 2696);
 	assert_string_equal(
 		b.text,
-		"the host's KVM does not update 0xD.0 EBX after XSETBV: 576 is "
-		"the x87 size (XCR0 0x1); the table is consistent: with EBX "
-		"updated the Linux 6.1 model finds size 2696 = kernel_size "
-		"2696, and with EBX left at 576 it prints exactly the kernel's "
-		"warning (size 2696 != kernel_size 576)");
+		"the host's KVM does not update 0xD.0 EBX after XSETBV: 576 is the x87 size (XCR0 0x1); the table is consistent: with EBX updated the Linux 6.1 model finds size 2696 = kernel_size 2696, and with EBX left at 576 it prints exactly the kernel's warning (size 2696 != kernel_size 576)");
 
 	/* other figures than the defect gives: not the host's doing */
 	assert_int_equal(
@@ -337,9 +318,7 @@ static void test_blame_stale_ebx0(void **state)
 	assert_true(b.table_consistent);
 	assert_string_equal(
 		b.text,
-		"the table is consistent (the Linux 6.1 model finds size 2696 "
-		"= kernel_size 2696), and no defect the host's probe found "
-		"gives size 2696 != kernel_size 832");
+		"the table is consistent (the Linux 6.1 model finds size 2696 = kernel_size 2696), and no defect the host's probe found gives size 2696 != kernel_size 832");
 
 	/* the same warning on a host whose probe found nothing */
 	pf.defects = 0;
@@ -367,8 +346,7 @@ static void test_blame_inconsistent_table(void **state)
 	assert_false(b.table_consistent);
 	assert_string_equal(
 		b.text,
-		"the table is inconsistent: the Linux 6.1 model finds size "
-		"2696 != kernel_size 2700 on it as a faithful KVM presents it");
+		"the table is inconsistent: the Linux 6.1 model finds size 2696 != kernel_size 2700 on it as a faithful KVM presents it");
 }
 
 int main(void)

@@ -37,35 +37,29 @@ static const struct option probe_opts[] = {
 
 void cli_probe_usage(FILE *f)
 {
-	fputs("usage: xsvm probe [--cpuid SOURCE] [--policy NAME|FILE] [--xfam "
-	      "MASK]\n"
-	      "                  [--timeout SEC] [--console FILE] [--json]\n"
+	fputs("usage: xsvm probe [--cpuid SOURCE] [--policy NAME|FILE]\n"
+	      "                  [--xfam MASK] [--timeout SEC] [--console FILE]\n"
+	      "                  [--json]\n"
 	      "\n"
-	      "Boot the built-in test guest in probe mode with the built table "
-	      "and measure\n"
-	      "the KVM it runs on: whether every leaf of KVM's table reaches "
-	      "the guest's\n"
-	      "CPUID instruction, whether 0xD.0/0xD.1 EBX follow each XCR0 "
-	      "(XSETBV) and\n"
-	      "IA32_XSS the table allows, where XSAVE, XSAVEOPT, XSAVEC and "
-	      "XSAVES really\n"
-	      "put each component, and which of them (and CMPXCHG16B) the host "
-	      "cannot run.\n"
-	      "One line per property: expected (the model of the table KVM "
-	      "reported back)\n"
-	      "and measured.\n"
+	      "Boot the built-in test guest in probe mode with the built table\n"
+	      "and measure the KVM it runs on: whether every leaf of KVM's\n"
+	      "table reaches the guest's CPUID instruction, whether 0xD.0/0xD.1\n"
+	      "EBX follow each XCR0 (XSETBV) and IA32_XSS the table allows,\n"
+	      "where XSAVE, XSAVEOPT, XSAVEC and XSAVES really put each\n"
+	      "component, and which of them (and CMPXCHG16B) the host cannot\n"
+	      "run. One line per property: expected (the model of the table KVM\n"
+	      "reported back) and measured. The findings are kept for `xsvm run`\n"
+	      "in $XSVM_CACHE_DIR, $XDG_CACHE_HOME/xsvm or ~/.cache/xsvm.\n"
 	      "\n"
-	      "  --cpuid, --policy, --xfam  build the table as 'xsvm cpuid "
-	      "build' does\n"
-	      "                             (default: --cpuid host)\n"
+	      "  --cpuid, --policy, --xfam  build the table as 'xsvm cpuid build'\n"
+	      "                     does (default: --cpuid host)\n"
 	      "  --timeout SEC      give up after SEC seconds (default 120)\n"
 	      "  --console FILE     write the guest's console to FILE\n"
 	      "  --json             one JSON object on standard output\n"
 	      "\n"
-	      "Exit status: 0 the host is faithful, 1 it is not (each "
-	      "unfaithful property\n"
-	      "is named), 2 bad usage or input, 3 the probe could not run to "
-	      "its end.\n",
+	      "Exit status: 0 the host is faithful, 1 it is not (each unfaithful\n"
+	      "property is named), 2 bad usage or input, 3 the probe could not\n"
+	      "run to its end.\n",
 	      f);
 }
 
@@ -116,12 +110,10 @@ static int parse_opts(int argc, char **argv, struct probe_opts *o)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":h", probe_opts, NULL)) != -1) {
 		if (opt == ':')
-			return cli_fail("probe: option '%s' needs a value (see "
-					"xsvm probe --help)",
+			return cli_fail("probe: option '%s' needs a value (see xsvm probe --help)",
 					argv[optind - 1]);
 		if (opt == '?')
-			return cli_fail("probe: unknown option '%s' (see xsvm "
-					"probe --help)",
+			return cli_fail("probe: unknown option '%s' (see xsvm probe --help)",
 					argv[optind - 1]);
 		if (opt == OPT_HELP) {
 			cli_probe_usage(stdout);
@@ -132,13 +124,11 @@ static int parse_opts(int argc, char **argv, struct probe_opts *o)
 			return ret;
 	}
 	if (optind < argc)
-		return cli_fail("probe: unexpected argument '%s' (see xsvm "
-				"probe --help)",
+		return cli_fail("probe: unexpected argument '%s' (see xsvm probe --help)",
 				argv[optind]);
 	if (o->table.order.kind != XSAVE_ORDER_ASCENDING)
 		return cli_fail(
-			"probe: --xsave-order does not apply: the probe "
-			"measures the host, with the architectural order");
+			"probe: --xsave-order does not apply: the probe measures the host, with the architectural order");
 	return -1;
 }
 
@@ -184,8 +174,7 @@ static void print_text(const struct probe_outcome *o)
 		       p->expected, p->measured, status_name(p->status));
 	}
 	if (r->props_cut)
-		printf("(more properties than %u: the rest are counted, not "
-		       "listed)\n",
+		printf("(more properties than %u: the rest are counted, not listed)\n",
 		       PROBE_MAX_PROPS);
 	print_insns(r);
 	printf("%u properties: %u faithful, %u unfaithful\n",
@@ -195,12 +184,10 @@ static void print_text(const struct probe_outcome *o)
 		if (r->defects & (1u << d))
 			printf("host defect: %s\n", probe_defect_name(d));
 	if (r->defects & (1u << PROBE_DEFECT_EBX0_STALE))
-		printf("  0xD.0 EBX stays %u after XSETBV: the size for the "
-		       "XCR0 at reset (x87 only)\n",
+		printf("  0xD.0 EBX stays %u after XSETBV: the size for the XCR0 at reset (x87 only)\n",
 		       r->stale_ebx0);
 	if (r->defects & (1u << PROBE_DEFECT_EBX1_STALE))
-		printf("  0xD.1 EBX stays %u after XSETBV or the IA32_XSS "
-		       "write\n",
+		printf("  0xD.1 EBX stays %u after XSETBV or the IA32_XSS write\n",
 		       r->stale_ebx1);
 }
 
@@ -274,8 +261,7 @@ static int not_probed(const struct probe_outcome *o)
 		"xsvm: probe: the guest did not finish (run ended: %s)%s%s\n",
 		run_end_name(e->end), e->detail[0] ? ": " : "", e->detail);
 	fprintf(stderr,
-		"xsvm: probe: %u records received, %u refused, %u emulation "
-		"failures\n",
+		"xsvm: probe: %u records received, %u refused, %u emulation failures\n",
 		o->data.nr_records, o->data.bad_writes, o->data.host_failures);
 	return RUN_EXIT_NO_VERDICT_PROBE;
 }
@@ -289,8 +275,7 @@ static void keep_findings(const struct probe_outcome *out)
 	probe_findings_of(&out->res, &f);
 	if (probe_cache_path(&out->host, path, sizeof(path)) ||
 	    probe_cache_store(path, &out->host, &f))
-		fprintf(stderr, "xsvm: probe: no cache directory could be "
-				"written: findings not kept\n");
+		fprintf(stderr, "xsvm: probe: no cache directory could be written: findings not kept\n");
 	else
 		fprintf(stderr, "xsvm: probe: findings kept in %s\n", path);
 }

@@ -103,8 +103,7 @@ int probe_cache_store(const char *path, const struct host_id *h,
 	if (!out)
 		return -errno;
 	fprintf(out,
-		CACHE_MAGIC "\nhost %s\ndefects %x\nstale_ebx0 %u\nstale_ebx1 "
-			    "%u\nfaithful %u\nunfaithful %u\n",
+		CACHE_MAGIC "\nhost %s\ndefects %x\nstale_ebx0 %u\nstale_ebx1 %u\nfaithful %u\nunfaithful %u\n",
 		key, f->defects, f->stale_ebx0, f->stale_ebx1, f->nr_faithful,
 		f->nr_unfaithful);
 	if (fclose(out))

@@ -102,8 +102,7 @@ static void test_damaged(void **state)
 	assert_int_equal(probe_cache_path(&box, path, sizeof(path)), 0);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fputs("xsvm-probe-findings 1\nhost kvm_amd 6.1.0-57-amd64 AuthenticAMD "
-	      "15 107 1\ndefects zz\n",
+	fputs("xsvm-probe-findings 1\nhost kvm_amd 6.1.0-57-amd64 AuthenticAMD 15 107 1\ndefects zz\n",
 	      f);
 	fclose(f);
 	assert_int_equal(probe_cache_load(path, &box, &g), -EINVAL);

@@ -138,6 +138,8 @@ struct analysis {
 	struct cpuid_diff diff;
 	struct xsave_layout layout;
 	bool have_base; /* the first 0xD.0/0xD.1, at XCR0 = x87 */
+	bool xcr0_lost;	/* an XSETBV ran and XGETBV read another XCR0 */
+	uint64_t real_xcr0; /* what XGETBV read then */
 	uint32_t base_ebx0, base_ebx1;
 	unsigned int leaves, leaves_same;
 };
@@ -295,6 +297,17 @@ static void insn_failed(struct analysis *a, enum probe_insn insn,
 		return;
 	r->insn_failed |= 1u << insn;
 	p = prop_new(r, "insn_runs", "%s", probe_insn_name(insn));
+	/* the CPU refusing an XCR0 that XSETBV did not really set is that
+	 * defect's consequence, not one of its own */
+	if (a->xcr0_lost && how->fault == PROBE_FAULT_CPU &&
+	    insn != PROBE_INSN_CMPXCHG16B) {
+		snprintf(p->expected, sizeof(p->expected), "runs at XCR0 0x%llx",
+			 (unsigned long long)how->xcr0);
+		snprintf(p->measured, sizeof(p->measured),
+			 "exception %u at XCR0 0x%llx", how->vector,
+			 (unsigned long long)a->real_xcr0);
+		return;
+	}
 	snprintf(p->expected, sizeof(p->expected), "runs (offered by CPUID)");
 	snprintf(p->measured, sizeof(p->measured), "%s",
 		 fault_text(how, buf, sizeof(buf)));
@@ -335,6 +348,10 @@ static void xsetbv_record(struct analysis *a, const struct probe_record *rec)
 		return;
 	}
 	insn_good(a, PROBE_INSN_XGETBV);
+	if (back != rec->rfbm) {
+		a->xcr0_lost = true;
+		a->real_xcr0 = back;
+	}
 	p = prop_new(a->r, "xgetbv_reads_back", "0x%llx",
 		     (unsigned long long)rec->rfbm);
 	judge_hex(a->r, p, rec->rfbm, back, PROBE_DEFECT_XCR0_IGNORED);
@@ -446,7 +463,7 @@ static void save_record(struct analysis *a, const struct probe_record *rec,
 	bv = get64(s, HDR_XSTATE_BV);
 	p = prop_new(a->r, "save_xstate_bv", "%s", in);
 	snprintf(p->expected, sizeof(p->expected),
-		 "marked 0x%llx set, none outside 0x%llx",
+		 "has 0x%llx, within 0x%llx",
 		 (unsigned long long)rec->marked, (unsigned long long)rfbm);
 	snprintf(p->measured, sizeof(p->measured), "0x%llx",
 		 (unsigned long long)bv);

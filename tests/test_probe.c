@@ -132,6 +132,7 @@ static void assert_prop(const struct probe_result *r, const char *name,
 static void test_xsetbv_ignored(void **state)
 {
 	struct fixture *f = *state;
+	struct probe_record *r;
 
 	test_parse_str(box_table, &f->t);
 	add_leaf_walk(&f->d, &f->t);
@@ -142,6 +143,11 @@ static void test_xsetbv_ignored(void **state)
 	add_state(&f->d, 0x7, 576, 576);
 	add_xsetbv(&f->d, 0x207, 0x1);
 	add_state(&f->d, 0x207, 576, 576);
+	/* XCR0 is really 0x1: the marked area's XRSTOR #GPs */
+	r = add(&f->d, PROBE_REC_RESTORE, 0x207);
+	r->insn = PROBE_INSN_XRSTOR;
+	r->fault = PROBE_FAULT_CPU;
+	r->vector = 13;
 	add(&f->d, PROBE_REC_DONE, 0x207);
 	f->d.done = true;
 	probe_analyse(&f->t, &f->t, &f->d, &f->r);
@@ -165,6 +171,10 @@ static void test_xsetbv_ignored(void **state)
 		    PROBE_FAITHFUL);
 	assert_prop(&f->r, "xgetbv_reads_back", "0x207", "0x207", "0x1",
 		    PROBE_UNFAITHFUL);
+	/* the consequence of XCR0 staying 0x1, not a defect of its own */
+	assert_prop(&f->r, "insn_runs", "xrstor", "runs at XCR0 0x207",
+		    "exception 13 at XCR0 0x1", PROBE_INFO);
+	assert_int_equal(f->r.insn_failed, 1u << PROBE_INSN_XRSTOR);
 	assert_int_equal(f->r.defects,
 			 (1u << PROBE_DEFECT_EBX0_STALE) |
 				 (1u << PROBE_DEFECT_XCR0_IGNORED));
@@ -259,7 +269,7 @@ static void test_compacted_layout(void **state)
 
 	save_with(f, at, 0x2e7);
 	assert_prop(&f->r, "save_xstate_bv", "xsavec",
-		    "marked 0x2e7 set, none outside 0x2e7", "0x2e7",
+		    "has 0x2e7, within 0x2e7", "0x2e7",
 		    PROBE_FAITHFUL);
 	assert_prop(&f->r, "save_xcomp_bv", "xsavec", "0x80000000000002e7",
 		    "0x80000000000002e7", PROBE_FAITHFUL);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "linux.h"
+#include "scan.h"
 
 #define LEAF_FEATURES 0x1u
 #define LEAF_EXT_FEATURES 0x7u
@@ -151,36 +152,33 @@ unsigned int linux_dump_lines(enum linux_version v)
 	return versions[v].xfeature_max + 10;
 }
 
-/* Decimal digits at *p (at most 9), advancing *p; false when none. */
-static bool banner_number(const char **p, unsigned int *out)
+/*
+ * Decimal digits, all consumed; *out is the value of the first 9 of them.
+ * False when there is none.
+ */
+static bool banner_number(struct scan *s, unsigned int *out)
 {
-	unsigned int v = 0, n = 0;
+	struct scan head = { s->p, s->n < 9 ? s->n : 9 };
+	uint64_t v, all;
 
-	while (**p >= '0' && **p <= '9') {
-		if (n++ < 9)
-			v = v * 10 + (unsigned int)(**p - '0');
-		(*p)++;
-	}
-	*out = v;
-	return n > 0;
+	if (scan_dec(&head, UINT64_MAX, &v) != SCAN_NUM_OK)
+		return false;
+	/* past every digit, whatever the value */
+	scan_dec(s, UINT64_MAX, &all);
+	*out = (unsigned int)v;
+	return true;
 }
 
 bool linux_version_from_banner(const char *line, enum linux_version *v)
 {
-	static const char key[] = "Linux version ";
-	const char *p = line;
+	struct scan s;
 	unsigned int major, minor;
 
 	if (!line)
 		return false;
-	for (; *p; p++)
-		if (!strncmp(p, key, sizeof(key) - 1))
-			break;
-	if (!*p)
-		return false;
-	p += sizeof(key) - 1;
-	if (!banner_number(&p, &major) || *p++ != '.' ||
-	    !banner_number(&p, &minor))
+	s = (struct scan){ line, strlen(line) };
+	if (!scan_seek(&s, "Linux version ") || !banner_number(&s, &major) ||
+	    !scan_eat(&s, ".") || !banner_number(&s, &minor))
 		return false;
 	if (major < 6)
 		*v = LINUX_5_15;

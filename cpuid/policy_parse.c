@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "scan.h"
 
 #define MAX_WORDS 8
 #define WORD_LEN 64
@@ -31,74 +32,53 @@ static bool is_space(char ch)
 	return ch == ' ' || ch == '\t' || ch == '\r';
 }
 
-/* Split one line (without '\n') into words, dropping a '#' comment. */
-static int split(struct line_ctx *c, const char *s, size_t len)
+static bool is_word_char(char ch)
 {
-	size_t i = 0;
+	return !is_space(ch) && ch != '#' && ch != '\0';
+}
 
+/* Split one line into words, dropping a '#' comment. */
+static int split(struct line_ctx *c, struct scan s)
+{
 	c->nr = 0;
-	while (i < len) {
-		size_t start, n;
+	for (;;) {
+		struct scan word;
 
-		while (i < len && is_space(s[i]))
-			i++;
-		if (i == len || s[i] == '#')
+		scan_take(&s, is_space);
+		if (!s.n || *s.p == '#')
 			break;
-		if (s[i] == '\0')
+		if (*s.p == '\0')
 			return line_err(c, "NUL byte in policy text", NULL);
-		start = i;
-		while (i < len && !is_space(s[i]) && s[i] != '#' && s[i] != '\0')
-			i++;
-		n = i - start;
+		word = scan_take(&s, is_word_char);
 		if (c->nr == MAX_WORDS)
 			return line_err(c, "too many words", NULL);
-		if (n >= WORD_LEN)
+		if (word.n >= WORD_LEN)
 			return line_err(c, "word too long", NULL);
-		memcpy(c->w[c->nr], s + start, n);
-		c->w[c->nr][n] = '\0';
-		c->nr++;
+		scan_copy(c->w[c->nr++], WORD_LEN, word);
 	}
 	return 0;
 }
 
-static int digit_value(char ch, unsigned int base)
-{
-	int v;
-
-	if (ch >= '0' && ch <= '9')
-		v = ch - '0';
-	else if (ch >= 'a' && ch <= 'f')
-		v = ch - 'a' + 10;
-	else if (ch >= 'A' && ch <= 'F')
-		v = ch - 'A' + 10;
-	else
-		return -1;
-	return v < (int)base ? v : -1;
-}
-
-/* A C number (decimal or 0x-hex) no larger than max. */
+/*
+ * A C number (decimal or 0x-hex) no larger than max. Digits past 64 bits
+ * are out of range even when a bad character follows them.
+ */
 static int number(const struct line_ctx *c, unsigned int i, uint64_t max,
 		  uint64_t *out)
 {
-	const char *s = c->w[i];
-	unsigned int base = 10;
-	uint64_t v = 0;
+	struct scan s = { c->w[i], strlen(c->w[i]) };
+	uint64_t v;
 
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-	}
-	if (!*s)
+	switch (scan_number(&s, UINT64_MAX, &v)) {
+	case SCAN_NUM_OK:
+		break;
+	case SCAN_NUM_RANGE:
+		return line_err(c, "number out of range", c->w[i]);
+	case SCAN_NUM_NONE:
 		return line_err(c, "bad number", c->w[i]);
-	for (; *s; s++) {
-		int d = digit_value(*s, base);
-
-		if (d < 0)
-			return line_err(c, "bad number", c->w[i]);
-		if (v > (UINT64_MAX - (uint64_t)d) / base)
-			return line_err(c, "number out of range", c->w[i]);
-		v = v * base + (uint64_t)d;
 	}
+	if (s.n)
+		return line_err(c, "bad number", c->w[i]);
 	if (v > max)
 		return line_err(c, "number out of range", c->w[i]);
 	*out = v;
@@ -351,21 +331,20 @@ int policy_parse(const char *name, const char *text, size_t len,
 		 struct policy *p, struct xsvm_err *err)
 {
 	struct line_ctx c = { .name = name, .err = err };
-	size_t pos = 0;
+	struct scan_lines lines;
+	struct scan line;
 
 	policy_init(p, name);
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - text) : len;
+	scan_lines_init(&lines, text, len);
+	while (scan_next_line(&lines, &line)) {
 		int ret;
 
-		c.line++;
-		ret = split(&c, text + pos, end - pos);
+		c.line = lines.lineno;
+		ret = split(&c, line);
 		if (!ret && c.nr)
 			ret = directive(&c, p);
 		if (ret)
 			return ret;
-		pos = end + 1;
 	}
 	return check_whole(name, p, err);
 }

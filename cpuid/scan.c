@@ -79,6 +79,17 @@ bool scan_has(struct scan s, const char *lit)
 	return scan_seek(&s, lit);
 }
 
+struct scan scan_take(struct scan *s, bool (*in)(char))
+{
+	struct scan run = { s->p, 0 };
+
+	while (run.n < s->n && in(s->p[run.n]))
+		run.n++;
+	s->p += run.n;
+	s->n -= run.n;
+	return run;
+}
+
 int scan_hex_digit(char ch)
 {
 	if (ch >= '0' && ch <= '9')
@@ -142,6 +153,13 @@ enum scan_num scan_hex_0x(struct scan *s, uint64_t max, uint64_t *out)
 enum scan_num scan_dec(struct scan *s, uint64_t max, uint64_t *out)
 {
 	return digits(s, 10, dec_digit, max, out);
+}
+
+enum scan_num scan_number(struct scan *s, uint64_t max, uint64_t *out)
+{
+	enum scan_num st = scan_hex_0x(s, max, out);
+
+	return st == SCAN_NUM_NONE ? scan_dec(s, max, out) : st;
 }
 
 void scan_copy(char *dst, size_t len, struct scan s)

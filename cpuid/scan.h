@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The text scanner of cpuid/: every reader of text here (the table
- * parsers of parse.c, the log reader of explain_log.c) walks its buffer
- * with it.
+ * parsers of parse.c, the log reader of explain_log.c, the policy parser
+ * of policy_parse.c, the banner and --xsave-order readers of linux.c and
+ * xsave.c) walks its buffer with it.
  *
  * A struct scan is a slice of the caller's buffer: never copied, never
  * NUL-terminated. Functions that match advance the slice only on success,
@@ -60,6 +61,8 @@ bool scan_eat(struct scan *s, const char *lit);
 bool scan_seek(struct scan *s, const char *lit);
 /* lit occurs in s. */
 bool scan_has(struct scan s, const char *lit);
+/* Consume the longest run of characters ch with in(ch); returns that run. */
+struct scan scan_take(struct scan *s, bool (*in)(char));
 
 /* The value of a hex digit, or -1. */
 int scan_hex_digit(char ch);
@@ -76,6 +79,11 @@ enum scan_num scan_hex(struct scan *s, uint64_t max, uint64_t *out);
 enum scan_num scan_hex_0x(struct scan *s, uint64_t max, uint64_t *out);
 /* Decimal digits up to max into *out. */
 enum scan_num scan_dec(struct scan *s, uint64_t max, uint64_t *out);
+/*
+ * A C number: "0x" or "0X" then hex digits, else decimal digits (leading
+ * zeros do not make it octal). "0x" without a hex digit reads the '0'.
+ */
+enum scan_num scan_number(struct scan *s, uint64_t max, uint64_t *out);
 
 /* Copy s into a NUL-terminated buffer of len > 0 bytes, cut to fit. */
 void scan_copy(char *dst, size_t len, struct scan s);

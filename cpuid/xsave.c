@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "scan.h"
 #include "xsave.h"
 
 #define C(i, sn, ln, sup, ksz, x, al)                                       \
@@ -68,34 +68,21 @@ uint64_t xsave_supported_supervisor(const struct cpuid_table *t)
 	       (uint64_t)cpuid_table_reg(t, XSAVE_LEAF, 1, CPUID_EDX) << 32;
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	int base = 10;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -1;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		s += 2;
-		if (!*s)
-			return -1;
-	}
-	errno = 0;
-	*out = strtoull(s, &end, base);
-	return (errno || *end) ? -1 : 0;
-}
-
 int xsave_order_parse(const char *s, struct xsave_order *o,
 		      struct xsvm_err *err)
 {
+	struct scan t = { s, strlen(s) };
+	uint64_t seed;
+
 	if (!strcmp(s, "ascending")) {
 		o->kind = XSAVE_ORDER_ASCENDING;
 		o->seed = 0;
 		return 0;
 	}
-	if (!strncmp(s, "hash:", 5) && !parse_u64(s + 5, &o->seed)) {
+	if (scan_eat(&t, "hash:") &&
+	    scan_number(&t, UINT64_MAX, &seed) == SCAN_NUM_OK && !t.n) {
 		o->kind = XSAVE_ORDER_HASH;
+		o->seed = seed;
 		return 0;
 	}
 	return xsvm_err_set(err, EINVAL,

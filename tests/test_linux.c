@@ -81,6 +81,60 @@ static void test_version_names(void **state)
 			    "--linux: '6.9' is not one of 5.15, 6.1, 6.8, 7.1");
 }
 
+/*
+ * The banner's "X.Y": the first "Linux version " counts, X and Y are
+ * decimal and only their first 9 digits are read.
+ */
+static void test_banner_numbers(void **state)
+{
+	static const struct {
+		const char *line;
+		int want; /* a version, or -1 for none */
+	} cases[] = {
+		{ "Linux version 6.1", LINUX_6_1 },
+		{ "Linux version 6.10", LINUX_6_8 },
+		{ "Linux version 6.10.3-x", LINUX_6_8 },
+		{ "Linux version 6.1.10", LINUX_6_1 },
+		{ "Linux version 6.7", LINUX_6_1 },
+		{ "Linux version 6.8", LINUX_6_8 },
+		{ "Linux version 6.18", LINUX_6_8 },
+		{ "Linux version 6.19", LINUX_7_1 },
+		{ "Linux version 6.0", LINUX_6_1 },
+		{ "Linux version 5.99", LINUX_5_15 },
+		{ "Linux version 4.4", LINUX_5_15 },
+		{ "Linux version 7.0", LINUX_7_1 },
+		{ "Linux version 06.010", LINUX_6_8 },
+		{ "Linux version 6.000000019", LINUX_7_1 },
+		{ "Linux version 6.0000000019", LINUX_6_1 },
+		{ "Linux version 0000000006.19", LINUX_5_15 },
+		{ "Linux version 6.99999999999999999999999", LINUX_7_1 },
+		{ "Linux version 99999999999999999999999.1", LINUX_7_1 },
+		{ "xLinux version 6.8", LINUX_6_8 },
+		{ "Linux version x Linux version 6.8", -1 },
+		{ "", -1 },
+		{ "Linux version ", -1 },
+		{ "Linux version 6.", -1 },
+		{ "Linux version .1", -1 },
+		{ "Linux version 6 .1", -1 },
+		{ "Linux version 6,1", -1 },
+		{ "Linux version -6.1", -1 },
+		{ "Linux version 0x6.1", -1 },
+		{ "Linux  version 6.8", -1 },
+		{ "linux version 6.8", -1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum linux_version v = LINUX_NR_VERSIONS;
+		bool ok = linux_version_from_banner(cases[i].line, &v);
+
+		if (ok != (cases[i].want >= 0) ||
+		    (int)v != (ok ? cases[i].want : LINUX_NR_VERSIONS))
+			fail_msg("'%s': %d, version %d", cases[i].line, ok,
+				 (int)v);
+	}
+}
+
 static void test_no_leaf_d(void **state)
 {
 	struct cpuid_table t;
@@ -724,6 +778,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_version_names),
+		cmocka_unit_test(test_banner_numbers),
 		cmocka_unit_test(test_no_leaf_d),
 		cmocka_unit_test(test_spr_6_8),
 		cmocka_unit_test(test_spr_6_8_consistent),

@@ -351,7 +351,7 @@ static void test_scan_match(void **state)
 
 static void test_scan_numbers(void **state)
 {
-	enum base { HEX, HEX_0X, DEC };
+	enum base { HEX, HEX_0X, DEC, NUMBER };
 	static const struct {
 		const char *text;
 		enum base base;
@@ -374,6 +374,36 @@ static void test_scan_numbers(void **state)
 		  UINT64_MAX, 0 },
 		{ "18446744073709551616", DEC, UINT64_MAX, SCAN_NUM_RANGE, 0, 0 },
 		{ " 1", DEC, UINT64_MAX, SCAN_NUM_NONE, 0, 2 },
+		{ "0010", DEC, UINT64_MAX, SCAN_NUM_OK, 10, 0 },
+		/* scan_number: 0x/0X hex, else decimal (never octal) */
+		{ "0X1F ", NUMBER, UINT64_MAX, SCAN_NUM_OK, 31, 1 },
+		{ "0x1f", NUMBER, UINT64_MAX, SCAN_NUM_OK, 31, 0 },
+		{ "010", NUMBER, UINT64_MAX, SCAN_NUM_OK, 10, 0 },
+		{ "0x0000000000000000001", NUMBER, UINT64_MAX, SCAN_NUM_OK, 1,
+		  0 },
+		{ "0000000000000000000000042", NUMBER, UINT64_MAX, SCAN_NUM_OK,
+		  42, 0 },
+		{ "18446744073709551615", NUMBER, UINT64_MAX, SCAN_NUM_OK,
+		  UINT64_MAX, 0 },
+		{ "18446744073709551616z", NUMBER, UINT64_MAX, SCAN_NUM_RANGE,
+		  0, 1 },
+		{ "0xffffffffffffffff", NUMBER, UINT64_MAX, SCAN_NUM_OK,
+		  UINT64_MAX, 0 },
+		{ "0x10000000000000000", NUMBER, UINT64_MAX, SCAN_NUM_RANGE, 0,
+		  0 },
+		{ "0x100", NUMBER, 0xff, SCAN_NUM_RANGE, 0, 0 },
+		{ "255", NUMBER, 0xff, SCAN_NUM_OK, 255, 0 },
+		{ "256", NUMBER, 0xff, SCAN_NUM_RANGE, 0, 0 },
+		/* "0x" without a hex digit: the '0' is the number */
+		{ "0x", NUMBER, UINT64_MAX, SCAN_NUM_OK, 0, 1 },
+		{ "0Xg", NUMBER, UINT64_MAX, SCAN_NUM_OK, 0, 2 },
+		{ "0x0x5", NUMBER, UINT64_MAX, SCAN_NUM_OK, 0, 2 },
+		{ "0x-1", NUMBER, UINT64_MAX, SCAN_NUM_OK, 0, 3 },
+		{ "12ab", NUMBER, UINT64_MAX, SCAN_NUM_OK, 12, 2 },
+		{ "x1", NUMBER, UINT64_MAX, SCAN_NUM_NONE, 0, 2 },
+		{ "+1", NUMBER, UINT64_MAX, SCAN_NUM_NONE, 0, 2 },
+		{ "\t1", NUMBER, UINT64_MAX, SCAN_NUM_NONE, 0, 2 },
+		{ "", NUMBER, UINT64_MAX, SCAN_NUM_NONE, 0, 0 },
 	};
 
 	(void)state;
@@ -386,13 +416,45 @@ static void test_scan_numbers(void **state)
 			got = scan_hex(&s, cases[i].max, &v);
 		else if (cases[i].base == HEX_0X)
 			got = scan_hex_0x(&s, cases[i].max, &v);
-		else
+		else if (cases[i].base == DEC)
 			got = scan_dec(&s, cases[i].max, &v);
+		else
+			got = scan_number(&s, cases[i].max, &v);
 		if (got != cases[i].want || s.n != cases[i].left ||
 		    v != (got == SCAN_NUM_OK ? cases[i].value : 7))
 			fail_msg("'%s': status %d, %zu left, value %llu",
 				 cases[i].text, got, s.n, (unsigned long long)v);
 	}
+}
+
+static bool is_lower(char ch)
+{
+	return ch >= 'a' && ch <= 'z';
+}
+
+static void test_scan_take(void **state)
+{
+	struct scan s = sl("abc1d");
+	struct scan run;
+
+	(void)state;
+	run = scan_take(&s, is_lower);
+	assert_int_equal(run.n, 3);
+	assert_ptr_equal(run.p, s.p - 3);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(*s.p, '1');
+	/* none taken: an empty run where s stands, s kept */
+	run = scan_take(&s, is_lower);
+	assert_int_equal(run.n, 0);
+	assert_ptr_equal(run.p, s.p);
+	assert_int_equal(s.n, 2);
+	/* n bounds the slice: no NUL needed */
+	s = (struct scan){ "xyz", 2 };
+	run = scan_take(&s, is_lower);
+	assert_int_equal(run.n, 2);
+	assert_int_equal(s.n, 0);
+	run = scan_take(&s, is_lower);
+	assert_int_equal(run.n, 0);
 }
 
 static void test_printk_prefix(void **state)
@@ -446,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_scan_lines),
 		cmocka_unit_test(test_scan_match),
 		cmocka_unit_test(test_scan_numbers),
+		cmocka_unit_test(test_scan_take),
 		cmocka_unit_test(test_printk_prefix),
 	};
 

@@ -449,6 +449,93 @@ static void test_parse_errors(void **state)
 		    "m.policy:2: xfam-required 0xb has bits outside xfam-allowed 0x7");
 }
 
+/*
+ * Numbers are C numbers: decimal (leading zeros do not make octal) or
+ * 0x/0X hex. Digits past 64 bits are out of range even before a bad
+ * character; a field's own range is checked after the whole word.
+ */
+static void test_parse_numbers(void **state)
+{
+	(void)state;
+	parse_ok("n", "xsave-user-mask 0XfF\n"
+		      "xsave-supervisor-mask 0x0000000000000000000400\n"
+		      "xsave-max-subleaf 063\ndrop-leaf 0XFFFFFFFF\n"
+		      "drop-leaf 00000000000000000000000000017\n",
+		 &pol);
+	assert_int_equal(pol.user_mask, 0xff);
+	assert_int_equal(pol.supervisor_mask, 0x400);
+	assert_int_equal(pol.max_subleaf, 63);
+	assert_int_equal(pol.rules[0].leaf, 0xffffffffu);
+	assert_int_equal(pol.rules[1].leaf, 17);
+	parse_ok("n", "xsave-user-mask 18446744073709551615\n"
+		      "xsave-supervisor-mask 0xFFFFFFFFFFFFFFFF\n",
+		 &pol);
+	assert_int_equal(pol.user_mask, UINT64_MAX);
+	assert_int_equal(pol.supervisor_mask, UINT64_MAX);
+
+	parse_fails("xsave-user-mask 18446744073709551616\n", -EINVAL,
+		    "m.policy:1: number out of range '18446744073709551616'");
+	parse_fails("xsave-user-mask 0x10000000000000000\n", -EINVAL,
+		    "m.policy:1: number out of range '0x10000000000000000'");
+	parse_fails("xsave-user-mask 0X000010000000000000000\n", -EINVAL,
+		    "m.policy:1: number out of range '0X000010000000000000000'");
+	parse_fails("xsave-user-mask 99999999999999999999z\n", -EINVAL,
+		    "m.policy:1: number out of range '99999999999999999999z'");
+	parse_fails("drop-leaf 0x100000000z\n", -EINVAL,
+		    "m.policy:1: bad number '0x100000000z'");
+	parse_fails("drop-leaf 4294967296\n", -EINVAL,
+		    "m.policy:1: number out of range '4294967296'");
+	parse_fails("xsave-max-subleaf 0x40\n", -EINVAL,
+		    "m.policy:1: number out of range '0x40'");
+	parse_fails("xsave-user-mask 0X\n", -EINVAL,
+		    "m.policy:1: bad number '0X'");
+	parse_fails("xsave-user-mask 0x0x5\n", -EINVAL,
+		    "m.policy:1: bad number '0x0x5'");
+	parse_fails("xsave-user-mask 0xg\n", -EINVAL,
+		    "m.policy:1: bad number '0xg'");
+	parse_fails("xsave-user-mask 12ab\n", -EINVAL,
+		    "m.policy:1: bad number '12ab'");
+	parse_fails("xsave-user-mask +1\n", -EINVAL,
+		    "m.policy:1: bad number '+1'");
+	parse_fails("xsave-user-mask 0x-1\n", -EINVAL,
+		    "m.policy:1: bad number '0x-1'");
+}
+
+/*
+ * Words are split at spaces, tabs and CRs; '#' ends a word and the line.
+ * At most 8 words of at most 63 bytes; no NUL byte.
+ */
+static void test_parse_words(void **state)
+{
+	static const char nul[] = "name a\nname a\0b\n";
+	struct xsvm_err err = { { 0 } };
+	char text[80];
+
+	(void)state;
+	parse_ok("w", "\r\n\t \r\n# only a comment", &pol);
+	assert_int_equal(pol.nr_rules, 0);
+	assert_false(pol.uses_xfam);
+	parse_ok("w", "name a\r\r\nxfam-allowed\t0x7#c\n", &pol);
+	assert_string_equal(pol.name, "a");
+	assert_int_equal(pol.xfam_allowed, 7);
+	parse_fails("name a\rb\n", -EINVAL,
+		    "m.policy:1: 'name' takes 1 argument, not 2");
+	parse_fails("name\va\n", -EINVAL, "m.policy:1: unknown key 'name\va'");
+	parse_fails("a b c d e f g h\n", -EINVAL,
+		    "m.policy:1: unknown key 'a'");
+	parse_fails("a b c d e f g h i\n", -EINVAL,
+		    "m.policy:1: too many words");
+	snprintf(text, sizeof(text), "%063d\n", 0);
+	parse_fails(text, -EINVAL,
+		    "m.policy:1: unknown key '000000000000000000000000000000000000000000000000000000000000000'");
+	snprintf(text, sizeof(text), "%064d\n", 0);
+	parse_fails(text, -EINVAL, "m.policy:1: word too long");
+	assert_int_equal(policy_parse("m.policy", nul, sizeof(nul) - 1, &pol,
+				      &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "m.policy:2: NUL byte in policy text");
+}
+
 /* Overlap is per register: other registers and subleaves are separate. */
 static void test_parse_accepts(void **state)
 {
@@ -1482,6 +1569,8 @@ int main(void)
 		cmocka_unit_test(test_builtin_names),
 		cmocka_unit_test(test_builtin_matches_file),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_parse_numbers),
+		cmocka_unit_test(test_parse_words),
 		cmocka_unit_test(test_parse_accepts),
 		cmocka_unit_test(test_parse_tdx_extra_line),
 		cmocka_unit_test(test_parse_too_many_rules),

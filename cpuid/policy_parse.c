@@ -87,7 +87,7 @@ static int number(const struct line_ctx *c, unsigned int i, uint64_t max,
 
 static int number32(const struct line_ctx *c, unsigned int i, uint32_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int ret = number(c, i, UINT32_MAX, &v);
 
 	*out = (uint32_t)v;

@@ -42,6 +42,7 @@ static const char *const defect_names[PROBE_DEFECT_NR] = {
 	[PROBE_DEFECT_EBX0_WRONG] = "ebx0_wrong_after_xsetbv",
 	[PROBE_DEFECT_EBX1_STALE] = "ebx1_not_updated",
 	[PROBE_DEFECT_EBX1_WRONG] = "ebx1_wrong",
+	[PROBE_DEFECT_EBX1_STANDARD] = "ebx1_is_standard_size",
 	[PROBE_DEFECT_XSETBV] = "xsetbv_refused",
 	[PROBE_DEFECT_XCR0_IGNORED] = "xsetbv_has_no_effect",
 	[PROBE_DEFECT_XSS] = "xss_refused",
@@ -251,10 +252,15 @@ static void judge_ebx(struct analysis *a, const char *name,
 					(unsigned long long)rec->xss);
 	uint32_t got = rec->regs[CPUID_EBX];
 	bool stale = got != want && got == base;
+	/* the standard size where the compacted one is due (Bochs 2.7) */
+	bool standard = sub1 && !stale && got != want &&
+			got == xsave_standard_size(a->seen, rec->xcr0);
 	enum probe_defect d;
 
 	if (sub1)
-		d = stale ? PROBE_DEFECT_EBX1_STALE : PROBE_DEFECT_EBX1_WRONG;
+		d = stale    ? PROBE_DEFECT_EBX1_STALE :
+		    standard ? PROBE_DEFECT_EBX1_STANDARD :
+			       PROBE_DEFECT_EBX1_WRONG;
 	else
 		d = stale ? PROBE_DEFECT_EBX0_STALE : PROBE_DEFECT_EBX0_WRONG;
 	judge_u32(a->r, p, want, got, d);

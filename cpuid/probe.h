@@ -150,6 +150,7 @@ enum probe_defect {
 	PROBE_DEFECT_EBX0_WRONG, /* updated, to a wrong value */
 	PROBE_DEFECT_EBX1_STALE, /* 0xD.1 EBX not updated (XSETBV/XSS) */
 	PROBE_DEFECT_EBX1_WRONG,
+	PROBE_DEFECT_EBX1_STANDARD, /* 0xD.1 EBX is the standard-format size */
 	PROBE_DEFECT_XSETBV,  /* a valid XCR0 refused */
 	PROBE_DEFECT_XCR0_IGNORED, /* XSETBV ran, XGETBV shows the old XCR0 */
 	PROBE_DEFECT_XSS,     /* a valid IA32_XSS refused */

@@ -359,6 +359,48 @@ static void test_blame_inconsistent_table(void **state)
 		"the table is inconsistent: the Linux 6.1 model finds size 2696 != kernel_size 2700 on it as a faithful KVM presents it");
 }
 
+/* Bochs 2.7's own CPUID: the standard size in 0xD.1 EBX. */
+static void test_ebx1_standard(void **state)
+{
+	struct fixture *f = *state;
+
+	test_parse_str(compacted_table, &f->t);
+	add_leaf_walk(&f->d, &f->t);
+	add_state(&f->d, 0x1, 576, 576);
+	add_xsetbv(&f->d, 0xe7, 0xe7);
+	add_state(&f->d, 0xe7, 2688, 2688);
+	f->d.done = true;
+	probe_analyse(&f->t, &f->t, &f->d, &f->r);
+	assert_prop(&f->r, "ebx0_follows_xcr0", "xcr0=0xe7 xss=0x0", "2688",
+		    "2688", PROBE_FAITHFUL);
+	assert_prop(&f->r, "ebx1_follows_xcr0_xss", "xcr0=0xe7 xss=0x0",
+		    "2432", "2688", PROBE_UNFAITHFUL);
+	assert_int_equal(f->r.defects, 1u << PROBE_DEFECT_EBX1_STANDARD);
+	assert_string_equal(probe_defect_name(PROBE_DEFECT_EBX1_STANDARD),
+			    "ebx1_is_standard_size");
+}
+
+/* A kernel with XSAVEC on such a host: the host, with the figures. */
+static void test_blame_ebx1_standard(void **state)
+{
+	struct fixture *f = *state;
+	struct probe_findings pf = {
+		.defects = 1u << PROBE_DEFECT_EBX1_STANDARD,
+	};
+	struct blame b;
+
+	test_parse_str(compacted_table, &f->t);
+	cpuid_table_set(&f->t, 7, 0, 0, 0x00010000, 0x8, 0);
+	xsave_dynamic_ebx(&f->t, LINUX_6_1);
+	assert_int_equal(blame_size_warning(&f->t, LINUX_6_1, 2440, 2696, &pf,
+					    &b),
+			 0);
+	assert_true(b.host);
+	assert_int_equal(b.defect, PROBE_DEFECT_EBX1_STANDARD);
+	assert_string_equal(b.text,
+			    "the host's KVM reports the standard-format size in 0xD.1 EBX where the compacted size is due: 2696; the table is consistent: with the compacted size in EBX the Linux 6.1 model finds size 2440 = kernel_size 2440, and with the standard size 2696 it prints exactly the kernel's warning (size 2440 != kernel_size 2696)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +415,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blame_stale_ebx0, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_blame_inconsistent_table,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ebx1_standard, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_blame_ebx1_standard,
 						setup, teardown),
 	};
 

@@ -194,20 +194,6 @@ static const struct cpuid_cmd *find_cmd(const char *name)
 	return NULL;
 }
 
-static int bad_option(const struct cpuid_cmd *c, char **argv, int ret)
-{
-	const char *arg = argv[optind - 1];
-
-	if (ret == ':')
-		return cli_fail("cpuid %s: option '%s' needs a value (see xsvm cpuid %s --help)",
-				c->name, arg, c->name);
-	if (optopt && optopt != OPT_HELP && arg[0] == '-' && arg[1] != '-')
-		return cli_fail("cpuid %s: unknown option '-%c' (see xsvm cpuid %s --help)",
-				c->name, optopt, c->name);
-	return cli_fail("cpuid %s: unknown option '%s' (see xsvm cpuid %s --help)",
-			c->name, arg, c->name);
-}
-
 int cli_cpuid_option(int opt, const char *arg, struct cpuid_opts *o)
 {
 	struct xsvm_err err = { { 0 } };
@@ -248,32 +234,33 @@ int cli_cpuid_option(int opt, const char *arg, struct cpuid_opts *o)
 	return ret ? cli_fail_err(&err) : 0;
 }
 
+static int apply_cpuid_option(int opt, const char *arg, void *o)
+{
+	return cli_cpuid_option(opt, arg, o);
+}
+
 /* Returns -1 to run the command, else an exit status. */
 static int parse_opts(const struct cpuid_cmd *c, int argc, char **argv,
 		      struct cpuid_opts *o)
 {
-	int opt, ret;
+	char name[32];
+	const struct cli_command cmd = {
+		.name = name, .opts = c->opts, .apply = apply_cpuid_option,
+		.ctx = o, .usage_text = c->usage,
+	};
+	int next, ret;
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":h", c->opts, NULL)) != -1) {
-		if (opt == '?' || opt == ':')
-			return bad_option(c, argv, opt);
-		if (opt == OPT_HELP) {
-			fputs(c->usage, stdout);
-			return CLI_EXIT_OK;
-		}
-		ret = cli_cpuid_option(opt, optarg, o);
-		if (ret)
-			return ret;
-	}
-	if (optind < argc && c->positional > 0)
-		o->file = argv[optind++];
-	if (optind < argc && c->positional > 1)
-		o->file_b = argv[optind++];
-	if (optind < argc)
+	snprintf(name, sizeof(name), "cpuid %s", c->name);
+	ret = cli_options(&cmd, argc, argv, &next);
+	if (ret >= 0)
+		return ret;
+	if (next < argc && c->positional > 0)
+		o->file = argv[next++];
+	if (next < argc && c->positional > 1)
+		o->file_b = argv[next++];
+	if (next < argc)
 		return cli_fail("cpuid %s: unexpected argument '%s' (see xsvm cpuid %s --help)",
-				c->name, argv[optind], c->name);
+				c->name, argv[next], c->name);
 	if (c->need_files && !o->file_b)
 		return cli_fail("cpuid %s: two tables are needed: A B (see xsvm cpuid %s --help)",
 				c->name, c->name);
@@ -283,7 +270,7 @@ static int parse_opts(const struct cpuid_cmd *c, int argc, char **argv,
 	return -1;
 }
 
-static void opts_init(struct cpuid_opts *o)
+void cli_cpuid_opts_init(struct cpuid_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->source = "host";
@@ -311,7 +298,7 @@ int cli_cpuid_main(int argc, char **argv)
 	if (!c)
 		return cli_fail("cpuid: unknown command '%s' (see xsvm cpuid --help)",
 				argv[1]);
-	opts_init(&o);
+	cli_cpuid_opts_init(&o);
 	ret = parse_opts(c, argc - 1, argv + 1, &o);
 	if (ret >= 0)
 		return ret;

@@ -62,6 +62,8 @@ enum cpuid_opt_id {
  * Apply one option of enum cpuid_opt_id to o. Returns 0, or an exit
  * status after printing what is wrong with the value.
  */
+/* The defaults: --cpuid host, --policy none, ascending, FILE "-". */
+void cli_cpuid_opts_init(struct cpuid_opts *o);
 int cli_cpuid_option(int opt, const char *arg, struct cpuid_opts *o);
 
 int cli_cpuid_build(const struct cpuid_opts *o);

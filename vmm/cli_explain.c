@@ -426,41 +426,39 @@ static int explain(struct explain_run *x)
 	return x->r.nr_causes ? CLI_EXIT_PROBLEM : CLI_EXIT_OK;
 }
 
+static int apply_option(int opt, const char *arg, void *ctx)
+{
+	struct explain_opts *o = ctx;
+	struct xsvm_err err = { { 0 } };
+
+	if (opt == OPT_JSON) {
+		o->json = true;
+		return 0;
+	}
+	if (linux_version_parse(arg, &o->linux_version, &err))
+		return cli_fail_err(&err);
+	o->have_linux = true;
+	return 0;
+}
+
+/* Returns -1 to explain, else an exit status. */
 static int parse_args(int argc, char **argv, struct explain_opts *o)
 {
-	struct xsvm_err err = { { 0 } };
-	int opt;
+	const struct cli_command cmd = {
+		.name = "explain", .opts = explain_opts, .apply = apply_option,
+		.ctx = o, .usage = cli_explain_usage,
+	};
+	int next, ret = cli_options(&cmd, argc, argv, &next);
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":h", explain_opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_LINUX:
-			if (linux_version_parse(optarg, &o->linux_version, &err))
-				return cli_fail_err(&err);
-			o->have_linux = true;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_HELP:
-			cli_explain_usage(stdout);
-			return -1;
-		case ':':
-			return cli_fail("explain: option '%s' needs a value (see xsvm explain --help)",
-					argv[optind - 1]);
-		default:
-			return cli_fail("explain: unknown option '%s' (see xsvm explain --help)",
-					argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
+	if (ret >= 0)
+		return ret;
+	if (next >= argc)
 		return cli_fail("explain: missing FILE (see xsvm explain --help)");
-	if (optind + 1 < argc)
+	if (next + 1 < argc)
 		return cli_fail("explain: unexpected argument '%s' (see xsvm explain --help)",
-				argv[optind + 1]);
-	o->file = argv[optind];
-	return 0;
+				argv[next + 1]);
+	o->file = argv[next];
+	return -1;
 }
 
 int cli_explain_main(int argc, char **argv)
@@ -469,8 +467,8 @@ int cli_explain_main(int argc, char **argv)
 	struct explain_run *x;
 	int ret = parse_args(argc, argv, &o);
 
-	if (ret)
-		return ret < 0 ? CLI_EXIT_OK : ret;
+	if (ret >= 0)
+		return ret;
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return cli_fail("out of memory");

@@ -94,41 +94,32 @@ static int apply_option(int opt, const char *arg, struct probe_opts *o)
 	}
 }
 
+static int apply_probe_option(int opt, const char *arg, void *o)
+{
+	return apply_option(opt, arg, o);
+}
+
 /* Returns -1 to probe, else an exit status. */
 static int parse_opts(int argc, char **argv, struct probe_opts *o)
 {
-	int opt, ret;
+	const struct cli_command cmd = {
+		.name = "probe", .opts = probe_opts,
+		.apply = apply_probe_option, .ctx = o,
+		.usage = cli_probe_usage,
+	};
+	int next, ret;
 
 	memset(o, 0, sizeof(*o));
-	o->table.source = "host";
-	o->table.policy = "none";
-	o->table.file = "-";
-	o->table.order.kind = XSAVE_ORDER_ASCENDING;
-	o->table.linux_version = LINUX_DEFAULT_VERSION;
+	cli_cpuid_opts_init(&o->table);
 	o->pc.timeout_s = PROBE_DEFAULT_TIMEOUT;
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":h", probe_opts, NULL)) != -1) {
-		if (opt == ':')
-			return cli_fail("probe: option '%s' needs a value (see xsvm probe --help)",
-					argv[optind - 1]);
-		if (opt == '?')
-			return cli_fail("probe: unknown option '%s' (see xsvm probe --help)",
-					argv[optind - 1]);
-		if (opt == OPT_HELP) {
-			cli_probe_usage(stdout);
-			return CLI_EXIT_OK;
-		}
-		ret = apply_option(opt, optarg, o);
-		if (ret)
-			return ret;
-	}
-	if (optind < argc)
+	ret = cli_options(&cmd, argc, argv, &next);
+	if (ret >= 0)
+		return ret;
+	if (next < argc)
 		return cli_fail("probe: unexpected argument '%s' (see xsvm probe --help)",
-				argv[optind]);
+				argv[next]);
 	if (o->table.order.kind != XSAVE_ORDER_ASCENDING)
-		return cli_fail(
-			"probe: --xsave-order does not apply: the probe measures the host, with the architectural order");
+		return cli_fail("probe: --xsave-order does not apply: the probe measures the host, with the architectural order");
 	return -1;
 }
 

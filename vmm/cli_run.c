@@ -176,41 +176,31 @@ static int apply_option(int opt, const char *arg, struct run_opts *o)
 static void opts_init(struct run_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->table.source = "host";
-	o->table.policy = "none";
-	o->table.file = "-";
-	o->table.order.kind = XSAVE_ORDER_ASCENDING;
-	o->table.linux_version = LINUX_DEFAULT_VERSION;
+	cli_cpuid_opts_init(&o->table);
 	o->mc.mem_bytes = (uint64_t)RUN_DEFAULT_MEM_MIB << 20;
 	o->mc.run.timeout_s = RUN_DEFAULT_TIMEOUT;
 	o->mc.live = true;
 }
 
+static int apply_run_option(int opt, const char *arg, void *o)
+{
+	return apply_option(opt, arg, o);
+}
+
 /* Returns -1 to run, else an exit status. */
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-	int opt, ret;
+	const struct cli_command cmd = {
+		.name = "run", .opts = run_opts, .apply = apply_run_option,
+		.ctx = o, .usage = cli_run_usage,
+	};
+	int next, ret = cli_options(&cmd, argc, argv, &next);
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":h", run_opts, NULL)) != -1) {
-		if (opt == ':')
-			return cli_fail("run: option '%s' needs a value (see xsvm run --help)",
-					argv[optind - 1]);
-		if (opt == '?')
-			return cli_fail("run: unknown option '%s' (see xsvm run --help)",
-					argv[optind - 1]);
-		if (opt == OPT_HELP) {
-			cli_run_usage(stdout);
-			return RUN_EXIT_PASSED;
-		}
-		ret = apply_option(opt, optarg, o);
-		if (ret)
-			return ret;
-	}
-	if (optind < argc)
+	if (ret >= 0)
+		return ret;
+	if (next < argc)
 		return cli_fail("run: unexpected argument '%s' (see xsvm run --help)",
-				argv[optind]);
+				argv[next]);
 	if (!o->mc.kernel_path && o->mc.initrd_path)
 		return cli_fail("run: --initrd needs --kernel: the built-in test guest takes no initrd");
 	return -1;

@@ -236,3 +236,42 @@ int cli_fail_err(const struct xsvm_err *err)
 {
 	return cli_fail("%s", err->msg[0] ? err->msg : "unknown error");
 }
+
+static int bad_option(const struct cli_command *c, char **argv, int ret)
+{
+	const char *arg = argv[optind - 1];
+
+	if (ret == ':')
+		return cli_fail("%s: option '%s' needs a value (see xsvm %s --help)",
+				c->name, arg, c->name);
+	if (optopt && optopt != 'h' && arg[0] == '-' && arg[1] != '-')
+		return cli_fail("%s: unknown option '-%c' (see xsvm %s --help)",
+				c->name, optopt, c->name);
+	return cli_fail("%s: unknown option '%s' (see xsvm %s --help)",
+			c->name, arg, c->name);
+}
+
+int cli_options(const struct cli_command *c, int argc, char **argv,
+		int *next)
+{
+	int opt, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":h", c->opts, NULL)) != -1) {
+		if (opt == '?' || opt == ':')
+			return bad_option(c, argv, opt);
+		if (opt == 'h') {
+			if (c->usage)
+				c->usage(stdout);
+			else
+				fputs(c->usage_text, stdout);
+			return CLI_EXIT_OK;
+		}
+		ret = c->apply(opt, optarg, c->ctx);
+		if (ret)
+			return ret;
+	}
+	*next = optind;
+	return -1;
+}

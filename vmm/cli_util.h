@@ -8,8 +8,10 @@
 #ifndef XSVM_VMM_CLI_UTIL_H
 #define XSVM_VMM_CLI_UTIL_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cpuid/err.h"
 #include "cpuid/parse.h"
@@ -67,5 +69,26 @@ int cli_load_file(const char *path, struct cpuid_table *t,
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "xsvm: " and err's message; returns CLI_EXIT_USAGE. */
 int cli_fail_err(const struct xsvm_err *err);
+
+/* How a command takes its options (cli_options()). */
+struct cli_command {
+	const char *name;	   /* "run", "cpuid build": in messages */
+	const struct option *opts; /* getopt_long's table; 'h' is --help */
+	/* Take one option: 0, or an exit status (with the message printed). */
+	int (*apply)(int opt, const char *arg, void *ctx);
+	void *ctx;
+	void (*usage)(FILE *f);	   /* --help; or usage_text */
+	const char *usage_text;
+};
+
+/*
+ * The option loop every command shares. An unknown option, or one without
+ * its value, is bad usage named after the command (exit 2); -h and --help
+ * print the usage on stdout (exit 0). Returns -1 when every option was
+ * taken, with *next the index of the first positional argument, or else
+ * the exit status.
+ */
+int cli_options(const struct cli_command *c, int argc, char **argv,
+		int *next);
 
 #endif

@@ -54,16 +54,23 @@ static void rec_send(void)
 	nr_sent++;
 }
 
-/* How the guarded instruction just run ended; before = the port's count. */
-static void rec_fault(uint32_t before)
+/*
+ * How the guarded instruction just run ended (enum probe_fault), and its
+ * vector; before = the port's count of host failures before it ran.
+ */
+static uint32_t guarded_fault(uint32_t before, uint32_t *vector)
 {
 	uint32_t v = guard_vector;
 
+	*vector = v == GUARD_NO_FAULT ? 0 : v;
 	if (v == GUARD_NO_FAULT)
-		return;
-	rec.vector = v;
-	rec.fault =
-		inl(PROBE_PORT) != before ? PROBE_FAULT_HOST : PROBE_FAULT_CPU;
+		return PROBE_FAULT_NONE;
+	return inl(PROBE_PORT) != before ? PROBE_FAULT_HOST : PROBE_FAULT_CPU;
+}
+
+static void rec_fault(uint32_t before)
+{
+	rec.fault = guarded_fault(before, &rec.vector);
 }
 
 static void rec_cpuid(uint32_t leaf, uint32_t subleaf)
@@ -100,23 +107,19 @@ static void write_cr4(uint64_t v)
 	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 
-/* XGETBV(0) into regs[0..1]; regs[2] = how it ended (enum probe_fault). */
+/* XGETBV(0) into regs[0..1]; regs[2] how it ended, regs[3] its vector. */
 static void xgetbv0(uint32_t *regs)
 {
-	uint32_t before = inl(PROBE_PORT), lo = 0, hi = 0, v;
+	uint32_t before = inl(PROBE_PORT), lo = 0, hi = 0;
 
 	guard_arm();
 	__asm__ volatile(GUARD_BEGIN "xgetbv" GUARD_END
 			 : "+a"(lo), "+d"(hi)
 			 : "c"(0)
 			 : "r11", "memory");
-	v = guard_vector;
 	regs[0] = lo;
 	regs[1] = hi;
-	regs[2] = v == GUARD_NO_FAULT	      ? PROBE_FAULT_NONE
-		  : inl(PROBE_PORT) != before ? PROBE_FAULT_HOST
-					      : PROBE_FAULT_CPU;
-	regs[3] = v == GUARD_NO_FAULT ? 0 : v;
+	regs[2] = guarded_fault(before, &regs[3]);
 }
 
 static void probe_osxsave(void)

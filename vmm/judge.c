@@ -4,9 +4,26 @@
 #include <string.h>
 
 #include "cpuid/builder.h"
+#include "cpuid/explain.h"
 #include "judge.h"
 
-#define SIZE_WARNING "XSAVE consistency problem: size %u != kernel_size %u"
+/* The sizes of the kernel's warning, read as `xsvm explain` reads them. */
+static bool size_warning(const char *line, struct judgement *j)
+{
+	struct explain_log *log = malloc(sizeof(*log));
+	bool found;
+
+	if (!log)
+		return false;
+	found = !explain_log_scan(line, strlen(line), log) &&
+		log->have_size_warning;
+	if (found) {
+		j->size = log->warn_size;
+		j->kernel_size = log->warn_kernel_size;
+	}
+	free(log);
+	return found;
+}
 
 void judge_warning(const struct machine_config *c,
 		   const struct cpuid_table *installed,
@@ -18,9 +35,7 @@ void judge_warning(const struct machine_config *c,
 
 	memset(j, 0, sizeof(*j));
 	if (c->kernel_image || r->verdict.verdict != VERDICT_PROBLEM ||
-	    !r->predicted ||
-	    sscanf(r->verdict.problem, SIZE_WARNING, &j->size,
-		   &j->kernel_size) != 2)
+	    !r->predicted || !size_warning(r->verdict.problem, j))
 		return;
 	j->tried = true;
 	if (probe_lookup(installed, timeout_s, &j->lk, &err)) {

@@ -135,14 +135,28 @@ static const char *status_name(enum probe_status s)
 	}
 }
 
+/* What became of instruction i: ran, failed or was not offered. */
+enum insn_state { INSN_RAN, INSN_FAILED, INSN_NOT_OFFERED };
+
+static const char *const insn_state_text[] = { "ran", "FAILED",
+					       "not offered" };
+static const char *const insn_state_json[] = { "ran", "failed",
+					       "not_offered" };
+
+static enum insn_state insn_state(const struct probe_result *r,
+				  unsigned int i)
+{
+	if (r->insn_ran & (1u << i))
+		return INSN_RAN;
+	return r->insn_failed & (1u << i) ? INSN_FAILED : INSN_NOT_OFFERED;
+}
+
 static void print_insns(const struct probe_result *r)
 {
 	printf("instructions:");
 	for (unsigned int i = PROBE_INSN_XSAVE; i < PROBE_INSN_NR; i++)
 		printf(" %s %s%s", probe_insn_name(i),
-		       r->insn_ran & (1u << i)	    ? "ran"
-		       : r->insn_failed & (1u << i) ? "FAILED"
-						    : "not offered",
+		       insn_state_text[insn_state(r, i)],
 		       i + 1 < PROBE_INSN_NR ? "," : "\n");
 }
 
@@ -216,9 +230,7 @@ static int print_json(const struct probe_outcome *o, int status)
 	json_begin_object(&w, "instructions");
 	for (unsigned int i = PROBE_INSN_XSAVE; i < PROBE_INSN_NR; i++)
 		json_string(&w, probe_insn_name(i),
-			    r->insn_ran & (1u << i)	 ? "ran"
-			    : r->insn_failed & (1u << i) ? "failed"
-							 : "not_offered");
+			    insn_state_json[insn_state(r, i)]);
 	json_end_object(&w);
 	json_begin_array(&w, "properties");
 	for (unsigned int i = 0; i < r->nr_props; i++) {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli_probe.h"
+#include "cli_run.h"
 #include "cli_table.h"
 #include "json.h"
 #include "probe_cache.h"
@@ -266,7 +267,7 @@ static int not_probed(const struct probe_outcome *o)
 	fprintf(stderr,
 		"xsvm: probe: %u records received, %u refused, %u emulation failures\n",
 		o->data.nr_records, o->data.bad_writes, o->data.host_failures);
-	return RUN_EXIT_NO_VERDICT_PROBE;
+	return RUN_EXIT_NO_VERDICT;
 }
 
 /* What `xsvm run` will use for this host from now on. */
@@ -291,15 +292,12 @@ static int probe(struct probe_opts *o, struct table_build *tb,
 
 	ret = cli_table_build(&o->table, tb);
 	if (ret)
-		return tb->src.name && !strcmp(tb->src.name, "host") &&
-				       !tb->t.nr
-			       ? RUN_EXIT_NO_VERDICT_PROBE
-			       : ret;
+		return cli_table_host_failed(tb) ? RUN_EXIT_NO_VERDICT : ret;
 	ret = probe_run(&tb->t, &o->pc, out, &err);
 	if (ret) {
 		cli_fail_err(&err);
 		return out->mr.failure == MACHINE_KVM_FAILED
-			       ? RUN_EXIT_NO_VERDICT_PROBE
+			       ? RUN_EXIT_NO_VERDICT
 			       : CLI_EXIT_USAGE;
 	}
 	if (!out->probed)

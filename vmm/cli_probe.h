@@ -4,10 +4,11 @@
 
 #include <stdio.h>
 
-/* Exit status 3: the probe could not run to its end. */
-#define RUN_EXIT_NO_VERDICT_PROBE 3
-
-void cli_probe_usage(FILE *f);
+/*
+ * argv[0] is "probe"; returns the exit status: 0 faithful, 1 not, 2 bad
+ * usage or input, 3 (RUN_EXIT_NO_VERDICT) the probe could not finish.
+ */
 int cli_probe_main(int argc, char **argv);
+void cli_probe_usage(FILE *f);
 
 #endif

@@ -418,16 +418,6 @@ static int write_report(const struct run_opts *o, const struct table_build *tb,
 }
 
 /*
- * --cpuid host asks /dev/kvm before anything else: KVM failing there (no
- * entry read yet) is KVM failing before the check, status 3, as it is when
- * creating the VM fails.
- */
-static bool host_source_failed(const struct table_build *tb)
-{
-	return tb->src.name && !strcmp(tb->src.name, "host") && !tb->t.nr;
-}
-
-/*
  * Every input (kernel, initrd, console file, then the table's source and
  * policy) is read and checked before KVM is asked for anything, so bad
  * input is status 2 on any host, with or without /dev/kvm.
@@ -451,7 +441,7 @@ static int run(struct run_opts *o, struct table_build *tb,
 	ret = cli_table_build(&o->table, tb);
 	if (ret) {
 		machine_free(m);
-		return host_source_failed(tb) ? RUN_EXIT_NO_VERDICT : ret;
+		return cli_table_host_failed(tb) ? RUN_EXIT_NO_VERDICT : ret;
 	}
 	cli_table_warn_defective(tb);
 	ret = machine_boot(m, &tb->t, &tb->p.order, &err);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
+#include <string.h>
 
 #include "cli_policy.h"
 #include "cli_table.h"
@@ -59,4 +60,9 @@ int cli_table_build(const struct cpuid_opts *o, struct table_build *tb)
 		return cli_fail_err(&err);
 	}
 	return 0;
+}
+
+bool cli_table_host_failed(const struct table_build *tb)
+{
+	return tb->src.name && !strcmp(tb->src.name, "host") && !tb->t.nr;
 }

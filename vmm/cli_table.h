@@ -30,6 +30,13 @@ struct table_build {
  */
 int cli_table_build(const struct cpuid_opts *o, struct table_build *tb);
 
+/*
+ * True when cli_table_build() failed asking KVM itself (--cpuid host, no
+ * entry read): KVM failing before the guest ran, status 3 for the commands
+ * that run one, as when creating the VM fails.
+ */
+bool cli_table_host_failed(const struct table_build *tb);
+
 /* True when the builder used a deliberately defective order. */
 bool cli_table_defective(const struct table_build *tb);
 

@@ -2,7 +2,7 @@
 /*
  * `xsvm explain` without the printing: NUL bytes dropped, the log scanned,
  * the table parsed from the dump range (or made of the x86/fpu lines) and
- * explained, as vmm/cli_explain.c does.
+ * explained, as vmm/cli/cli_explain.c does.
  */
 #include <stdint.h>
 #include <stdlib.h>

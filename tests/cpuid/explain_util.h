@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Explaining a log in the tests, as `xsvm explain` does (vmm/cli_explain.c). */
+/* Explaining a log in the tests, as `xsvm explain` does (vmm/cli/cli_explain.c). */
 #ifndef XSVM_TEST_EXPLAIN_UTIL_H
 #define XSVM_TEST_EXPLAIN_UTIL_H
 

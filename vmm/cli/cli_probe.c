@@ -15,8 +15,8 @@
 #include "cli_run.h"
 #include "cli_table.h"
 #include "json.h"
-#include "probe_cache.h"
-#include "probe_run.h"
+#include "vmm/probe_cache.h"
+#include "vmm/probe_run.h"
 
 #define PROBE_DEFAULT_TIMEOUT 120.0
 

@@ -12,9 +12,9 @@
 
 #include "cli_run.h"
 #include "cli_table.h"
-#include "guest_image.h"
-#include "judge.h"
-#include "machine.h"
+#include "vmm/guest_image.h"
+#include "vmm/judge.h"
+#include "vmm/machine.h"
 #include "report.h"
 
 #define RUN_DEFAULT_MEM_MIB 256

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli_util.h"
-#include "host_cpuid.h"
+#include "vmm/host_cpuid.h"
 
 #define READ_CHUNK (64u << 10)
 

@@ -5,8 +5,8 @@
  * Members are named by passing a key; array elements pass key = NULL.
  * Output is indented two spaces per level and ends with a newline.
  */
-#ifndef XSVM_VMM_JSON_H
-#define XSVM_VMM_JSON_H
+#ifndef XSVM_VMM_CLI_JSON_H
+#define XSVM_VMM_CLI_JSON_H
 
 #include <stdbool.h>
 #include <stdint.h>

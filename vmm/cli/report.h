@@ -5,13 +5,13 @@
  * table's hash and what KVM changed in it, the predicted and observed
  * xstate lines, exit counts and timings. Field names are stable.
  */
-#ifndef XSVM_VMM_REPORT_H
-#define XSVM_VMM_REPORT_H
+#ifndef XSVM_VMM_CLI_REPORT_H
+#define XSVM_VMM_CLI_REPORT_H
 
 #include <stdio.h>
 
-#include "judge.h"
-#include "machine.h"
+#include "vmm/judge.h"
+#include "vmm/machine.h"
 
 struct report {
 	int exit_status;

@@ -2,7 +2,9 @@
 # Byte-identical output: runs every command of tests/data/golden/cases.txt
 # from the source root and compares its standard output, standard error and
 # exit status with the recorded NAME.out. The recordings are xsvm's output
-# as released; a difference is a change of behaviour, shown as a diff.
+# as released; a difference is a change of behaviour, shown as a diff. The
+# version and revision that every JSON output carries are recorded as
+# @VERSION@ and @REVISION@: they must be exactly those --version prints.
 # Needs no /dev/kvm; about 5 s.
 #
 # Usage: bash golden_test.sh PATH_TO_XSVM SOURCE_ROOT [--record]
@@ -19,12 +21,33 @@ X=$(realpath "$X")
 cd "$ROOT" || exit 1
 export LC_ALL=C
 
+# The version line: "xsvm VERSION (git REVISION)"; REVISION is the source's
+# commit (with -dirty for a changed tree) when it is a git checkout.
+version=$("$X" --version)
+re='^xsvm ([0-9]+\.[0-9]+\.[0-9]+) \(git ([0-9a-f]{7}(-dirty)?|unknown)\)$'
+if [[ $version =~ $re ]]; then
+	VER=${BASH_REMATCH[1]} REV=${BASH_REMATCH[2]}
+	ok "--version: '$version'"
+else
+	VER=none REV=none
+	bad "--version: '$version' is not 'xsvm X.Y.Z (git REVISION)'"
+fi
+if head=$(git -C "$ROOT" rev-parse --short=7 HEAD 2>/dev/null); then
+	if [ "${REV%-dirty}" = "$head" ]; then
+		ok "--version: revision $REV is the source's HEAD $head"
+	else
+		bad "--version: revision $REV, the source's HEAD is $head"
+	fi
+fi
+
 # capture ARGS...: the transcript of one run, as recorded.
 capture() {
 	local rc
 
-	"$X" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
-	rc=$?
+	"$X" "$@" </dev/null 2>"$tmp/err" |
+		sed -e "s/^\( *\"xsvm_version\": \)\"$VER\"\(,\?\)\$/\1\"@VERSION@\"\2/" \
+			-e "s/^\( *\"xsvm_revision\": \)\"$REV\"\(,\?\)\$/\1\"@REVISION@\"\2/" >"$tmp/out"
+	rc=${PIPESTATUS[0]}
 	printf '$ xsvm %s\n--- stdout\n' "$*"
 	cat "$tmp/out"
 	printf '\n--- stderr\n'

@@ -60,6 +60,9 @@ expect_field "pass report" "$tmp/pass.json" "d['observed']['lines']" \
 expect_field "pass report" "$tmp/pass.json" "d['prediction']['made']" "False"
 expect_field "pass report" "$tmp/pass.json" "d['timings_ns']['in_xsvm'] + d['timings_ns']['in_kvm_run'] == d['timings_ns']['total']" "True"
 expect_field "pass report" "$tmp/pass.json" "d['table_hash'] == '0x%x' % int(d['table_hash'], 16)" "True"
+# The report says which xsvm wrote it, as --version does, in its last members.
+expect_field "pass report" "$tmp/pass.json" "'xsvm %s (git %s)' % (d['xsvm_version'], d['xsvm_revision'])" "$("$X" --version)"
+expect_field "pass report" "$tmp/pass.json" "list(d)[-2:]" "['xsvm_version', 'xsvm_revision']"
 
 run "$X" run --kernel "$(guest problem)" --report "$tmp/problem.json" --quiet
 expect_rc "problem guest" 1

@@ -11,6 +11,7 @@
 #include "cli_table.h"
 #include "cpuid/builder.h"
 #include "cpuid/parse.h"
+#include "cli_util.h"
 #include "json.h"
 
 struct build_run {
@@ -109,8 +110,7 @@ static int print_json(const struct build_run *b)
 	const struct xsave_build_result *r = &b->tb->r;
 	struct json_writer w;
 
-	json_init(&w, stdout);
-	json_begin_object(&w, NULL);
+	cli_json_begin(&w, stdout);
 	json_string(&w, "source", b->tb->src.name);
 	json_string(&w, "source_kind", source_desc(&b->tb->src));
 	cli_policy_json(&w, &b->tb->pol, &b->tb->pr);
@@ -131,8 +131,7 @@ static int print_json(const struct build_run *b)
 	json_hex(&w, "table_hash", cpuid_table_hash(&b->tb->t));
 	json_u64(&w, "nr_entries", b->tb->t.nr);
 	json_entries(&w, &b->tb->t);
-	json_end_object(&w);
-	if (json_finish(&w))
+	if (cli_json_end(&w))
 		return cli_fail("writing JSON output failed");
 	return CLI_EXIT_OK;
 }

@@ -115,8 +115,7 @@ static int print_json(const struct check_run *c)
 	const struct linux_result *r = c->r;
 	struct json_writer w;
 
-	json_init(&w, stdout);
-	json_begin_object(&w, NULL);
+	cli_json_begin(&w, stdout);
 	json_string(&w, "file", c->src.name);
 	json_string(&w, "input_format", cpuid_format_name(c->src.info.format));
 	json_string(&w, "linux", linux_version_name(r->version));
@@ -140,8 +139,7 @@ static int print_json(const struct check_run *c)
 		json_string(&w, NULL, r->lines[i]);
 	json_end_array(&w);
 	json_components(&w, &r->layout);
-	json_end_object(&w);
-	if (json_finish(&w))
+	if (cli_json_end(&w))
 		return cli_fail("writing JSON output failed");
 	return CLI_EXIT_OK;
 }

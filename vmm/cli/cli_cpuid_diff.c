@@ -283,16 +283,14 @@ static int print_json(const struct diff_run *r)
 {
 	struct json_writer w;
 
-	json_init(&w, stdout);
-	json_begin_object(&w, NULL);
+	cli_json_begin(&w, stdout);
 	json_source(&w, "a", &r->src_a, r->a);
 	json_source(&w, "b", &r->src_b, r->b);
 	json_bool(&w, "identical", !r->d->total);
 	json_u64(&w, "differences_total", r->d->total);
 	json_reg_diffs(&w, r->d);
 	json_xsave(&w, r->x);
-	json_end_object(&w);
-	if (json_finish(&w))
+	if (cli_json_end(&w))
 		return cli_fail("writing JSON output failed");
 	return CLI_EXIT_OK;
 }

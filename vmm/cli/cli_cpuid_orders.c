@@ -55,8 +55,7 @@ static int print_json(const struct orders_run *c)
 	const struct orders_result *r = c->r;
 	struct json_writer w;
 
-	json_init(&w, stdout);
-	json_begin_object(&w, NULL);
+	cli_json_begin(&w, stdout);
 	json_string(&w, "file", c->src.name);
 	json_hex(&w, "xcr0", c->o->xcr0);
 	json_hex(&w, "xss", c->o->xss);
@@ -74,8 +73,7 @@ static int print_json(const struct orders_run *c)
 		json_end_object(&w);
 	}
 	json_end_array(&w);
-	json_end_object(&w);
-	if (json_finish(&w))
+	if (cli_json_end(&w))
 		return cli_fail("writing JSON output failed");
 	return CLI_EXIT_OK;
 }

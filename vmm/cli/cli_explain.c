@@ -268,8 +268,7 @@ static int print_json(const struct explain_run *x)
 	const struct explain_result *r = &x->r;
 	struct json_writer w;
 
-	json_init(&w, stdout);
-	json_begin_object(&w, NULL);
+	cli_json_begin(&w, stdout);
 	json_string(&w, "file", x->name);
 	json_string(&w, "input_format", input_kind(x));
 	json_string(&w, "linux", linux_version_name(r->version));
@@ -311,8 +310,7 @@ static int print_json(const struct explain_run *x)
 	json_end_array(&w);
 	json_candidates(&w, r);
 	json_string(&w, "verdict", r->nr_causes ? "problem" : "no_problem");
-	json_end_object(&w);
-	if (json_finish(&w))
+	if (cli_json_end(&w))
 		return cli_fail("writing JSON output failed");
 	return CLI_EXIT_OK;
 }
@@ -330,8 +328,7 @@ static int passed_without_sizes(struct explain_run *x)
 	if (x->o->json) {
 		struct json_writer w;
 
-		json_init(&w, stdout);
-		json_begin_object(&w, NULL);
+		cli_json_begin(&w, stdout);
 		json_string(&w, "file", x->name);
 		json_string(&w, "kernel", log->have_version ? log->release : "");
 		json_bool(&w, "problem", false);
@@ -340,8 +337,7 @@ static int passed_without_sizes(struct explain_run *x)
 		json_bool(&w, "sizes_recomputed", false);
 		json_begin_array(&w, "causes");
 		json_end_array(&w);
-		json_end_object(&w);
-		if (json_finish(&w))
+		if (cli_json_end(&w))
 			return cli_fail("writing JSON output failed");
 		return -1;
 	}

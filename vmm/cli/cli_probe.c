@@ -14,6 +14,7 @@
 #include "cli_probe.h"
 #include "cli_run.h"
 #include "cli_table.h"
+#include "cli_util.h"
 #include "json.h"
 #include "vmm/probe_cache.h"
 #include "vmm/probe_run.h"
@@ -202,8 +203,7 @@ static int print_json(const struct probe_outcome *o, int status)
 	const struct probe_result *r = &o->res;
 	struct json_writer w;
 
-	json_init(&w, stdout);
-	json_begin_object(&w, NULL);
+	cli_json_begin(&w, stdout);
 	json_u64(&w, "exit_status", (uint64_t)status);
 	json_bool(&w, "faithful", !r->nr_unfaithful);
 	json_begin_object(&w, "host");
@@ -252,8 +252,7 @@ static int print_json(const struct probe_outcome *o, int status)
 	}
 	json_end_array(&w);
 	json_bool(&w, "properties_cut", r->props_cut);
-	json_end_object(&w);
-	return json_finish(&w);
+	return cli_json_end(&w);
 }
 
 /* Why the probe did not finish, on stderr. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli_util.h"
+#include "version.h"
 #include "vmm/host_cpuid.h"
 
 #define READ_CHUNK (64u << 10)
@@ -274,4 +275,18 @@ int cli_options(const struct cli_command *c, int argc, char **argv,
 	}
 	*next = optind;
 	return -1;
+}
+
+void cli_json_begin(struct json_writer *w, FILE *f)
+{
+	json_init(w, f);
+	json_begin_object(w, NULL);
+}
+
+int cli_json_end(struct json_writer *w)
+{
+	json_string(w, "xsvm_version", xsvm_version);
+	json_string(w, "xsvm_revision", xsvm_revision);
+	json_end_object(w);
+	return json_finish(w);
 }

@@ -16,6 +16,7 @@
 #include "cpuid/err.h"
 #include "cpuid/parse.h"
 #include "cpuid/table.h"
+#include "json.h"
 
 /* Largest input file read into memory. */
 #define CLI_FILE_MAX (64u << 20)
@@ -90,5 +91,15 @@ struct cli_command {
  */
 int cli_options(const struct cli_command *c, int argc, char **argv,
 		int *next);
+
+/* Start a JSON output document on f: its top-level object. */
+void cli_json_begin(struct json_writer *w, FILE *f);
+
+/*
+ * End the document cli_json_begin started: the "xsvm_version" and
+ * "xsvm_revision" members that every JSON output of xsvm carries, last, then
+ * the object. Returns 0, or -EIO when writing failed.
+ */
+int cli_json_end(struct json_writer *w);
 
 #endif

@@ -11,10 +11,8 @@
 #include "cli_probe.h"
 #include "cli_run.h"
 #include "cli_util.h"
+#include "version.h"
 
-#ifndef XSVM_VERSION
-#define XSVM_VERSION "0.1.0"
-#endif
 
 static void usage(FILE *f)
 {
@@ -63,7 +61,7 @@ int main(int argc, char **argv)
 		return CLI_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("xsvm %s\n", XSVM_VERSION);
+		printf("xsvm %s (git %s)\n", xsvm_version, xsvm_revision);
 		return CLI_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "cpuid"))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 
+#include "cli_util.h"
 #include "json.h"
 #include "report.h"
 
@@ -182,8 +183,7 @@ int report_write(FILE *f, const struct report *rep)
 	const struct machine_config *c = rep->config;
 	struct json_writer w;
 
-	json_init(&w, f);
-	json_begin_object(&w, NULL);
+	cli_json_begin(&w, f);
 	json_string(&w, "verdict", verdict_of(rep));
 	json_u64(&w, "exit_status", (uint64_t)rep->exit_status);
 	json_string(&w, "kernel", c->kernel_path);
@@ -210,6 +210,5 @@ int report_write(FILE *f, const struct report *rep)
 	json_u64(&w, "console_bytes", r->console_bytes);
 	if (rep->judgement && rep->judgement->tried)
 		judgement(&w, rep->judgement);
-	json_end_object(&w);
-	return json_finish(&w) ? -EIO : 0;
+	return cli_json_end(&w) ? -EIO : 0;
 }

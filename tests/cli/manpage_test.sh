@@ -9,6 +9,7 @@
 # prints that output (from the source root). Needs no /dev/kvm; about 1 s.
 #
 # Usage: bash manpage_test.sh PATH_TO_XSVM MANPAGE
+# MANPAGE is docs/xsvm.1 of a source tree: the examples run in its root.
 set -u
 
 X=${1:?usage: manpage_test.sh PATH_TO_XSVM MANPAGE}

@@ -9,6 +9,8 @@ packages=(
 	liblzma-dev libzstd-dev zlib1g-dev
 	clang libclang-rt-14-dev
 	cpio cpuid python3 util-linux valgrind
+	# the manual page tests: man -l, lexgrog (man-db), groff -mandoc
+	man-db groff-base
 	# the box (tools/box.sh): QEMU TCG with nested SVM, Bochs with nested
 	# VMX booted from an isolinux ISO
 	qemu-system-x86 bochs bochsbios vgabios isolinux syslinux-common

@@ -144,3 +144,27 @@ print(e["reason"], e["vcpu_state_reset"], e.get("insn_bytes", "-")[:len(sys.argv
 		bad "$1: no 'faulting RIP is unknown' line, or a RIP printed" "$err"
 	fi
 }
+
+# help_options XSVM [WORD...]: the options `XSVM WORD... --help` lists, one
+# a line, sorted: those of its usage lines and of the first column of its
+# option lines (two spaces, then a dash). Without WORD, the options of the
+# "Options:" block of `XSVM --help`, the ones that precede a command.
+help_options() {
+	local x=$1
+
+	shift
+	"$x" "$@" --help | awk -v top=$(($# == 0)) '
+		/^Options:$/ { opts = 1; next }
+		top && !opts { next }
+		/^usage: / { usage = !top }
+		/^$/ { usage = 0 }
+		usage { print; next }
+		/^  -/ { sub(/^  /, ""); sub(/  .*/, ""); print }' |
+		help_words
+}
+
+# help_words: every option word (-h, --kernel) in the text on stdin.
+help_words() {
+	grep -oE '(^|[^[:alnum:]_-])--?[a-z][a-z0-9-]*' | sed -E 's/^[^-]//' |
+		sort -u
+}

@@ -200,25 +200,8 @@ static void json_source(struct json_writer *w, const char *key,
 	json_end_object(w);
 }
 
-static void json_reg_diffs(struct json_writer *w, const struct cpuid_diff *d)
-{
-	json_begin_array(w, "differences");
-	for (unsigned int i = 0; i < d->nr; i++) {
-		const struct cpuid_diff_entry *e = &d->d[i];
-
-		json_begin_object(w, NULL);
-		json_string(w, "kind", cpuid_diff_kind_name(e->kind));
-		json_hex(w, "leaf", e->leaf);
-		json_hex(w, "subleaf", e->subleaf);
-		if (e->kind == CPUID_DIFF_CHANGED) {
-			json_string(w, "reg", cpuid_reg_names[e->reg]);
-			json_hex(w, "a", e->a);
-			json_hex(w, "b", e->b);
-		}
-		json_end_object(w);
-	}
-	json_end_array(w);
-}
+/* A changed register: its name and the values of table A and table B. */
+static const char *const diff_keys[3] = { "reg", "a", "b" };
 
 static void json_comp_side(struct json_writer *w, const char *key, bool in,
 			   const struct xsave_comp *c)
@@ -288,7 +271,7 @@ static int print_json(const struct diff_run *r)
 	json_source(&w, "b", &r->src_b, r->b);
 	json_bool(&w, "identical", !r->d->total);
 	json_u64(&w, "differences_total", r->d->total);
-	json_reg_diffs(&w, r->d);
+	cli_json_diff(&w, "differences", r->d, diff_keys);
 	json_xsave(&w, r->x);
 	if (cli_json_end(&w))
 		return cli_fail("writing JSON output failed");

@@ -290,3 +290,24 @@ int cli_json_end(struct json_writer *w)
 	json_end_object(w);
 	return json_finish(w);
 }
+
+void cli_json_diff(struct json_writer *w, const char *key,
+		   const struct cpuid_diff *d, const char *const keys[3])
+{
+	json_begin_array(w, key);
+	for (unsigned int i = 0; i < d->nr; i++) {
+		const struct cpuid_diff_entry *e = &d->d[i];
+
+		json_begin_object(w, NULL);
+		json_string(w, "kind", cpuid_diff_kind_name(e->kind));
+		json_hex(w, "leaf", e->leaf);
+		json_hex(w, "subleaf", e->subleaf);
+		if (e->kind == CPUID_DIFF_CHANGED) {
+			json_string(w, keys[0], cpuid_reg_names[e->reg]);
+			json_hex(w, keys[1], e->a);
+			json_hex(w, keys[2], e->b);
+		}
+		json_end_object(w);
+	}
+	json_end_array(w);
+}

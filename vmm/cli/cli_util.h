@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cpuid/diff.h"
 #include "cpuid/err.h"
 #include "cpuid/parse.h"
 #include "cpuid/table.h"
@@ -101,5 +102,13 @@ void cli_json_begin(struct json_writer *w, FILE *f);
  * the object. Returns 0, or -EIO when writing failed.
  */
 int cli_json_end(struct json_writer *w);
+
+/*
+ * Write d's register differences as the array key: each with kind, leaf and
+ * subleaf and, for a changed register, keys[0] its name, keys[1] and keys[2]
+ * its two values.
+ */
+void cli_json_diff(struct json_writer *w, const char *key,
+		   const struct cpuid_diff *d, const char *const keys[3]);
 
 #endif

@@ -5,26 +5,8 @@
 #include "json.h"
 #include "report.h"
 
-static void fidelity(struct json_writer *w, const struct cpuid_diff *d)
-{
-	json_u64(w, "fidelity_total", d->total);
-	json_begin_array(w, "fidelity");
-	for (unsigned int i = 0; i < d->nr; i++) {
-		const struct cpuid_diff_entry *e = &d->d[i];
-
-		json_begin_object(w, NULL);
-		json_string(w, "kind", cpuid_diff_kind_name(e->kind));
-		json_hex(w, "leaf", e->leaf);
-		json_hex(w, "subleaf", e->subleaf);
-		if (e->kind == CPUID_DIFF_CHANGED) {
-			json_string(w, "register", cpuid_reg_names[e->reg]);
-			json_hex(w, "installed", e->a);
-			json_hex(w, "seen", e->b);
-		}
-		json_end_object(w);
-	}
-	json_end_array(w);
-}
+/* A changed register: its name, the value installed and the value seen. */
+static const char *const fidelity_keys[3] = { "register", "installed", "seen" };
 
 static void lines(struct json_writer *w, const char *key,
 		  const char (*l)[LINUX_LINE_LEN], unsigned int n)
@@ -201,7 +183,8 @@ int report_write(FILE *f, const struct report *rep)
 	json_hex(&w, "table_hash", r->installed_hash);
 	json_hex(&w, "seen_table_hash", r->seen_hash);
 	json_hex(&w, "kvm_refused_xfeatures", r->kvm_refused);
-	fidelity(&w, &r->fidelity);
+	json_u64(&w, "fidelity_total", r->fidelity.total);
+	cli_json_diff(&w, "fidelity", &r->fidelity, fidelity_keys);
 	observed(&w, &r->verdict);
 	prediction(&w, r);
 	run_end(&w, &r->run);

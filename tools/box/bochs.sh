@@ -36,6 +36,8 @@ box_t0=${EPOCHREALTIME/[.,]/}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tools/box/lib.sh
 . "$here/lib.sh"
+# shellcheck source=tools/box/debian.sh
+. "$here/debian.sh"
 
 kvm_modules=(kvm-intel)
 # What the box's kernel is told: its console is the serial port, it prints
@@ -287,7 +289,7 @@ base_key()
 	echo "modules ${kvm_modules[*]}"
 	init_script
 	box_sha256 "$BOX_BUSYBOX" "$bash_path" "${bash_libs[@]}"
-	box_sha256 "$here/lib.sh" "$here/bochs.sh"
+	box_sha256 "$here"/{lib,debian}.sh "$here/bochs.sh"
 }
 
 # Builds the base cpio unless the cached one has the same key. Sets base.

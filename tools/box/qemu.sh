@@ -29,6 +29,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 # shellcheck source=tools/box/debian.sh
 . "$here/debian.sh"
+# shellcheck source=tools/box/modules.sh
+. "$here/modules.sh"
 
 kvm_modules=(irqbypass kvm ccp kvm-amd)
 p9_modules=(virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio virtio_pci
@@ -174,7 +176,7 @@ build_initrd()
 		echo "release $BOX_RELEASE"
 		echo "modules ${kvm_modules[*]} ${p9_modules[*]}"
 		printf '%s\n' "$init"
-		box_sha256 "$here"/{lib,debian}.sh
+		box_sha256 "$here"/{lib,debian,modules}.sh
 	} | box_sha256)
 	initrd=$BOX_BUILD/box/qemu-initrd.cpio.gz
 	if [ -f "$initrd" ] && [ "$(cat "$initrd.key" 2>/dev/null)" = "$key" ]; then

@@ -40,6 +40,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/debian.sh"
 # shellcheck source=tools/box/modules.sh
 . "$here/modules.sh"
+# shellcheck source=tools/box/initramfs.sh
+. "$here/initramfs.sh"
 
 kvm_modules=(kvm-intel)
 # What the box's kernel is told: its console is the serial port, it prints
@@ -291,7 +293,7 @@ base_key()
 	echo "modules ${kvm_modules[*]}"
 	init_script
 	box_sha256 "$BOX_BUSYBOX" "$bash_path" "${bash_libs[@]}"
-	box_sha256 "$here"/{lib,debian,modules}.sh "$here/bochs.sh"
+	box_sha256 "$here"/{lib,debian,modules,initramfs}.sh "$here/bochs.sh"
 }
 
 # Builds the base cpio unless the cached one has the same key. Sets base.

@@ -36,6 +36,8 @@ box_t0=${EPOCHREALTIME/[.,]/}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tools/box/lib.sh
 . "$here/lib.sh"
+# shellcheck source=tools/box/options.sh
+. "$here/options.sh"
 # shellcheck source=tools/box/debian.sh
 . "$here/debian.sh"
 # shellcheck source=tools/box/modules.sh
@@ -293,7 +295,7 @@ base_key()
 	echo "modules ${kvm_modules[*]}"
 	init_script
 	box_sha256 "$BOX_BUSYBOX" "$bash_path" "${bash_libs[@]}"
-	box_sha256 "$here"/{lib,debian,modules,initramfs}.sh "$here/bochs.sh"
+	box_sha256 "$here"/{lib,options,debian,modules,initramfs}.sh "$here/bochs.sh"
 }
 
 # Builds the base cpio unless the cached one has the same key. Sets base.

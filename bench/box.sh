@@ -25,9 +25,12 @@ echo "kernel: $(cat "$g/version")"
 
 # Both VMMs boot the same ELF vmlinux, outside the timed part: the box's
 # (the same Debian package as the guest's vmlinuz), decompressed once by
-# tools/box/lib.sh; xsvm loads it through libelf, QEMU through its PVH entry.
+# tools/box/debian.sh; xsvm loads it through libelf, QEMU through its PVH
+# entry.
 # shellcheck source=tools/box/lib.sh
 . "$root/tools/box/lib.sh"
+# shellcheck source=tools/box/debian.sh
+. "$root/tools/box/debian.sh"
 box_fetch_debian "$dir"
 box_vmlinux || { echo "box bench: no vmlinux could be extracted from $BOX_VMLINUZ" >&2; exit 2; }
 [ "$BOX_RELEASE" = "$(cat "$g/version")" ] ||

@@ -12,6 +12,8 @@ set -Eeuo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tools/box/lib.sh
 . "$here/box/lib.sh"
+# shellcheck source=tools/box/options.sh
+. "$here/box/options.sh"
 
 # Prints the arguments without --machine (and its value), one per line
 # NUL-terminated, leaving everything from "--" or the command on untouched.

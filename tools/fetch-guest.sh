@@ -82,10 +82,12 @@ update_lists()
 }
 
 # The package lists' fingerprint and the resolution of linux-image-amd64
-# to its kernel image package are the box's (tools/box/lib.sh): the guest
-# and the box boot the same Debian kernel.
+# to its kernel image package are the box's (tools/box/debian.sh): the
+# guest and the box boot the same Debian kernel.
 # shellcheck source=tools/box/lib.sh
 . "$root/tools/box/lib.sh"
+# shellcheck source=tools/box/debian.sh
+. "$root/tools/box/debian.sh"
 
 lists_fingerprint()
 {

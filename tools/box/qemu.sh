@@ -27,6 +27,14 @@ box_t0=${EPOCHREALTIME/[.,]/}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tools/box/lib.sh
 . "$here/lib.sh"
+# shellcheck source=tools/box/options.sh
+. "$here/options.sh"
+# shellcheck source=tools/box/debian.sh
+. "$here/debian.sh"
+# shellcheck source=tools/box/modules.sh
+. "$here/modules.sh"
+# shellcheck source=tools/box/initramfs.sh
+. "$here/initramfs.sh"
 
 kvm_modules=(irqbypass kvm ccp kvm-amd)
 p9_modules=(virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio virtio_pci
@@ -172,7 +180,7 @@ build_initrd()
 		echo "release $BOX_RELEASE"
 		echo "modules ${kvm_modules[*]} ${p9_modules[*]}"
 		printf '%s\n' "$init"
-		box_sha256 "$here/lib.sh"
+		box_sha256 "$here"/{lib,options,debian,modules,initramfs}.sh
 	} | box_sha256)
 	initrd=$BOX_BUILD/box/qemu-initrd.cpio.gz
 	if [ -f "$initrd" ] && [ "$(cat "$initrd.key" 2>/dev/null)" = "$key" ]; then

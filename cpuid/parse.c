@@ -40,7 +40,7 @@ struct parser {
 	struct xsvm_err *err;
 };
 
-static int fail(const struct parser *ps, int code, const char *what)
+static int parse_fail(const struct parser *ps, int code, const char *what)
 {
 	return xsvm_err_set(ps->err, code, "%s:%u: %s", ps->name, ps->lineno,
 			    what);
@@ -57,23 +57,23 @@ static int field(const struct parser *ps, struct scan *s, const char *key,
 	scan_skip_blanks(s);
 	if (!scan_eat(s, key)) {
 		snprintf(why, sizeof(why), "expected '%s'", key);
-		return fail(ps, EINVAL, why);
+		return parse_fail(ps, EINVAL, why);
 	}
 	st = num(s, UINT32_MAX, &v);
 	*out = (uint32_t)v;
 	if (st == SCAN_NUM_NONE) {
 		snprintf(why, sizeof(why), "'%s' has no hex value", key);
-		return fail(ps, EINVAL, why);
+		return parse_fail(ps, EINVAL, why);
 	}
 	if (st == SCAN_NUM_RANGE) {
 		snprintf(why, sizeof(why), "'%s' value out of range (over 32 bits)",
 			 key);
-		return fail(ps, ERANGE, why);
+		return parse_fail(ps, ERANGE, why);
 	}
 	if (s->n && !scan_is_blank(*s->p)) {
 		snprintf(why, sizeof(why), "'%s' value is followed by '%c'", key,
 			 *s->p);
-		return fail(ps, EINVAL, why);
+		return parse_fail(ps, EINVAL, why);
 	}
 	return 0;
 }
@@ -93,12 +93,13 @@ static int regs(const struct parser *ps, struct scan *s, num_reader num,
 	}
 	scan_trim_blanks(s);
 	if (s->n)
-		return fail(ps, EINVAL, "unexpected text after 'edx='");
+		return parse_fail(ps, EINVAL, "unexpected text after 'edx='");
 	return 0;
 }
 
-static int add(const struct parser *ps, struct cpuid_table *t, uint32_t leaf,
-	       uint32_t sub, const uint32_t r[CPUID_NR_REGS])
+static int parse_add(const struct parser *ps, struct cpuid_table *t,
+		     uint32_t leaf, uint32_t sub,
+		     const uint32_t r[CPUID_NR_REGS])
 {
 	char why[96];
 	int ret = cpuid_table_add(t, leaf, sub, r[0], r[1], r[2], r[3]);
@@ -106,10 +107,11 @@ static int add(const struct parser *ps, struct cpuid_table *t, uint32_t leaf,
 	if (ret == -EEXIST) {
 		snprintf(why, sizeof(why),
 			 "duplicate entry for leaf 0x%x subleaf 0x%x", leaf, sub);
-		return fail(ps, EEXIST, why);
+		return parse_fail(ps, EEXIST, why);
 	}
 	if (ret)
-		return fail(ps, ENOSPC, "too many entries (table is full)");
+		return parse_fail(ps, ENOSPC,
+				  "too many entries (table is full)");
 	return 0;
 }
 
@@ -124,13 +126,13 @@ static int dump_line(struct parser *ps, struct scan s, struct cpuid_table *t)
 	if (!s.n || *s.p == '#')
 		return 0;
 	if (s.n > LINE_MAX_LEN)
-		return fail(ps, E2BIG, "line too long for a dump line");
+		return parse_fail(ps, E2BIG, "line too long for a dump line");
 	ret = field(ps, &s, "leaf=", scan_hex_0x, &leaf);
 	if (!ret)
 		ret = field(ps, &s, "subleaf=", scan_hex_0x, &sub);
 	if (!ret)
 		ret = regs(ps, &s, scan_hex_0x, r);
-	return ret ? ret : add(ps, t, leaf, sub, r);
+	return ret ? ret : parse_add(ps, t, leaf, sub, r);
 }
 
 /*
@@ -147,16 +149,20 @@ static int raw_entry(struct parser *ps, struct scan *s, uint32_t *leaf,
 	st = scan_hex_0x(s, UINT32_MAX, &v);
 	*leaf = (uint32_t)v;
 	if (st == SCAN_NUM_RANGE)
-		return fail(ps, ERANGE, "leaf out of range (over 32 bits)");
+		return parse_fail(ps, ERANGE,
+				  "leaf out of range (over 32 bits)");
 	if (st != SCAN_NUM_OK || !s->n || !scan_is_blank(*s->p))
-		return fail(ps, EINVAL, "expected a leaf such as '0x0000000d'");
+		return parse_fail(ps, EINVAL,
+				  "expected a leaf such as '0x0000000d'");
 	scan_skip_blanks(s);
 	st = scan_hex_0x(s, UINT32_MAX, &v);
 	*sub = (uint32_t)v;
 	if (st == SCAN_NUM_RANGE)
-		return fail(ps, ERANGE, "subleaf out of range (over 32 bits)");
+		return parse_fail(ps, ERANGE,
+				  "subleaf out of range (over 32 bits)");
 	if (st != SCAN_NUM_OK || !scan_eat(s, ":"))
-		return fail(ps, EINVAL, "expected a subleaf such as '0x02:'");
+		return parse_fail(ps, EINVAL,
+				  "expected a subleaf such as '0x02:'");
 	return regs(ps, s, scan_hex_0x, r);
 }
 
@@ -207,16 +213,19 @@ static int raw_parse(struct parser *ps, struct scan_lines *c,
 		if (!s.n)
 			continue;
 		if (s.n > LINE_MAX_LEN)
-			return fail(ps, E2BIG, "line too long for a cpuid -r line");
+			return parse_fail(ps, E2BIG,
+					  "line too long for a cpuid -r line");
 		if (scan_eat(&s, "CPU")) {
 			uint64_t n = 0;
 
 			scan_skip_blanks(&s);
 			if (s.n && *s.p != ':' &&
 			    scan_hex(&s, UINT32_MAX, &n) != SCAN_NUM_OK)
-				return fail(ps, EINVAL, "bad 'CPU n:' header");
+				return parse_fail(ps, EINVAL,
+						  "bad 'CPU n:' header");
 			if (!scan_eat(&s, ":") || s.n)
-				return fail(ps, EINVAL, "bad 'CPU n:' header");
+				return parse_fail(ps, EINVAL,
+						  "bad 'CPU n:' header");
 			cpu = seen_header ? cpu + 1 : 0;
 			seen_header = true;
 			info->cpus++;
@@ -226,7 +235,7 @@ static int raw_parse(struct parser *ps, struct scan_lines *c,
 		if (ret)
 			return ret;
 		if (cpu <= 0) {
-			ret = add(ps, t, leaf, sub, r);
+			ret = parse_add(ps, t, leaf, sub, r);
 			if (ret)
 				return ret;
 			continue;
@@ -255,15 +264,16 @@ static int dmesg_line(struct parser *ps, struct scan s, struct cpuid_table *t,
 	*found = true;
 	if (scan_hex(&s, UINT32_MAX, &leaf) != SCAN_NUM_OK ||
 	    !scan_eat(&s, ","))
-		return fail(ps, EINVAL, "bad leaf in 'CPUID[' dump line");
+		return parse_fail(ps, EINVAL, "bad leaf in 'CPUID[' dump line");
 	scan_skip_blanks(&s);
 	if (scan_hex(&s, UINT32_MAX, &sub) != SCAN_NUM_OK ||
 	    !scan_eat(&s, "]:"))
-		return fail(ps, EINVAL, "bad subleaf in 'CPUID[' dump line");
+		return parse_fail(ps, EINVAL,
+				  "bad subleaf in 'CPUID[' dump line");
 	if (regs(ps, &s, scan_hex, r))
-		return fail(ps, EINVAL,
-			    "truncated or malformed 'CPUID[' dump line");
-	return add(ps, t, (uint32_t)leaf, (uint32_t)sub, r);
+		return parse_fail(ps, EINVAL,
+				  "truncated or malformed 'CPUID[' dump line");
+	return parse_add(ps, t, (uint32_t)leaf, (uint32_t)sub, r);
 }
 
 static int dmesg_parse(struct parser *ps, struct scan_lines *c,
@@ -312,7 +322,7 @@ static int json_fail(struct json_reader *j, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	return fail(j->ps, code, why);
+	return parse_fail(j->ps, code, why);
 }
 
 static void json_space(struct json_reader *j)
@@ -476,7 +486,7 @@ static int kvm_json_add(struct parser *ps, struct cpuid_table *t,
 			continue;
 		snprintf(why, sizeof(why), "%smissing key '%s'", ctx,
 			 kvm_json_keys[k]);
-		return fail(ps, EINVAL, why);
+		return parse_fail(ps, EINVAL, why);
 	}
 	want = cpuid_leaf_is_indexed(v[KJ_FUNCTION]) ? CPUID_FLAG_INDEXED : 0;
 	if (v[KJ_FLAGS] != want) {
@@ -484,9 +494,9 @@ static int kvm_json_add(struct parser *ps, struct cpuid_table *t,
 			 "%s'flags' %u does not match leaf 0x%x, which is %s (flags %u)",
 			 ctx, v[KJ_FLAGS], v[KJ_FUNCTION],
 			 want ? "indexed" : "not indexed", want);
-		return fail(ps, EINVAL, why);
+		return parse_fail(ps, EINVAL, why);
 	}
-	return add(ps, t, v[KJ_FUNCTION], v[KJ_INDEX], &v[KJ_EAX]);
+	return parse_add(ps, t, v[KJ_FUNCTION], v[KJ_INDEX], &v[KJ_EAX]);
 }
 
 static int kvm_json_entry(struct json_reader *j, struct cpuid_table *t,

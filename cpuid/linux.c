@@ -658,7 +658,7 @@ static void disable_xsave(struct linux_model *m)
 		emit(m, "x86/fpu: XSAVE disabled");
 }
 
-static void run_5_15(struct linux_model *m)
+static void linux_run_5_15(struct linux_model *m)
 {
 	struct linux_result *r = m->r;
 
@@ -673,7 +673,7 @@ static void run_5_15(struct linux_model *m)
 	print_layout(m);
 }
 
-static void run_6x(struct linux_model *m)
+static void linux_run_6x(struct linux_model *m)
 {
 	struct linux_result *r = m->r;
 	uint64_t def = r->max_features & ~MASK_USER_DYNAMIC;
@@ -699,7 +699,8 @@ static void run_6x(struct linux_model *m)
 }
 
 /* The messages of the early exits, before any state is entered. */
-static void early_exit(struct linux_model *m, const struct linux_entry *en)
+static void linux_early_exit(struct linux_model *m,
+			     const struct linux_entry *en)
 {
 	switch (en->stage) {
 	case STAGE_NO_FPU:
@@ -762,7 +763,7 @@ int linux_check(const struct cpuid_table *t, enum linux_version v,
 	r->xcr0 = en.xcr0;
 	r->xss = en.xss;
 	if (en.stage != STAGE_ENTERED) {
-		early_exit(&m, &en);
+		linux_early_exit(&m, &en);
 		return 0;
 	}
 	r->compacted = en.compacted;
@@ -774,8 +775,8 @@ int linux_check(const struct cpuid_table *t, enum linux_version v,
 	r->consistent = true;
 	r->xsave_enabled = true;
 	if (m.vi->old_check)
-		run_5_15(&m);
+		linux_run_5_15(&m);
 	else
-		run_6x(&m);
+		linux_run_6x(&m);
 	return 0;
 }

@@ -57,12 +57,14 @@ const char *probe_defect_name(enum probe_defect d)
 }
 
 /* The property being filled; a dummy once the list is full. */
-static struct probe_prop *prop_new(struct probe_result *r, const char *name,
-				   const char *subject_fmt, ...)
+static struct probe_prop *probe_prop_new(struct probe_result *r,
+					 const char *name,
+					 const char *subject_fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static struct probe_prop *prop_new(struct probe_result *r, const char *name,
-				   const char *subject_fmt, ...)
+static struct probe_prop *probe_prop_new(struct probe_result *r,
+					 const char *name,
+					 const char *subject_fmt, ...)
 {
 	struct probe_prop *p;
 	va_list ap;
@@ -83,8 +85,8 @@ static struct probe_prop *prop_new(struct probe_result *r, const char *name,
 }
 
 /* Judge p: faithful when expected and measured agree. */
-static void prop_judge(struct probe_result *r, struct probe_prop *p, bool ok,
-		       enum probe_defect defect)
+static void probe_prop_judge(struct probe_result *r, struct probe_prop *p,
+			     bool ok, enum probe_defect defect)
 {
 	p->status = ok ? PROBE_FAITHFUL : PROBE_UNFAITHFUL;
 	p->defect = defect;
@@ -101,21 +103,22 @@ static void judge_u32(struct probe_result *r, struct probe_prop *p,
 {
 	snprintf(p->expected, sizeof(p->expected), "%u", want);
 	snprintf(p->measured, sizeof(p->measured), "%u", got);
-	prop_judge(r, p, want == got, defect);
+	probe_prop_judge(r, p, want == got, defect);
 }
 
-static void judge_hex(struct probe_result *r, struct probe_prop *p,
-		      uint64_t want, uint64_t got, enum probe_defect defect)
+static void probe_judge_hex(struct probe_result *r, struct probe_prop *p,
+			    uint64_t want, uint64_t got,
+			    enum probe_defect defect)
 {
 	snprintf(p->expected, sizeof(p->expected), "0x%llx",
 		 (unsigned long long)want);
 	snprintf(p->measured, sizeof(p->measured), "0x%llx",
 		 (unsigned long long)got);
-	prop_judge(r, p, want == got, defect);
+	probe_prop_judge(r, p, want == got, defect);
 }
 
-static const char *fault_text(const struct probe_record *rec, char *buf,
-			      size_t len)
+static const char *probe_fault_text(const struct probe_record *rec, char *buf,
+				    size_t len)
 {
 	switch (rec->fault) {
 	case PROBE_FAULT_NONE:
@@ -159,10 +162,10 @@ static void leaf_record(struct analysis *a, const struct probe_record *rec)
 		if (want && want[i] == rec->regs[i])
 			continue;
 		same = false;
-		p = prop_new(a->r, "cpuid_as_kvm_table", "0x%x.%x %s",
-			     rec->leaf, rec->subleaf, cpuid_reg_names[i]);
-		judge_hex(a->r, p, want ? want[i] : 0, rec->regs[i],
-			  PROBE_DEFECT_CPUID);
+		p = probe_prop_new(a->r, "cpuid_as_kvm_table", "0x%x.%x %s",
+				   rec->leaf, rec->subleaf, cpuid_reg_names[i]);
+		probe_judge_hex(a->r, p, want ? want[i] : 0, rec->regs[i],
+				PROBE_DEFECT_CPUID);
 	}
 	a->leaves_same += same;
 }
@@ -170,14 +173,14 @@ static void leaf_record(struct analysis *a, const struct probe_record *rec)
 static void leaves_summary(struct analysis *a)
 {
 	struct probe_prop *p =
-		prop_new(a->r, "cpuid_as_kvm_table", "entries matching");
+		probe_prop_new(a->r, "cpuid_as_kvm_table", "entries matching");
 
 	snprintf(p->expected, sizeof(p->expected), "%u of %u", a->leaves,
 		 a->leaves);
 	snprintf(p->measured, sizeof(p->measured), "%u of %u", a->leaves_same,
 		 a->leaves);
-	prop_judge(a->r, p, a->leaves && a->leaves == a->leaves_same,
-		   PROBE_DEFECT_CPUID);
+	probe_prop_judge(a->r, p, a->leaves && a->leaves == a->leaves_same,
+			 PROBE_DEFECT_CPUID);
 }
 
 /* Bits KVM rewrites at run time from the vCPU's state. */
@@ -211,13 +214,14 @@ static void set_cpuid(struct analysis *a)
 		      ~dynamic_bits(e->leaf, e->subleaf, e->reg)))
 			continue;
 		replaced++;
-		p = prop_new(a->r, "set_cpuid_as_given", "0x%x.%x %s", e->leaf,
-			     e->subleaf,
-			     e->kind == CPUID_DIFF_CHANGED
-				     ? cpuid_reg_names[e->reg]
-				     : cpuid_diff_kind_name(e->kind));
+		p = probe_prop_new(a->r, "set_cpuid_as_given", "0x%x.%x %s",
+				   e->leaf, e->subleaf,
+				   e->kind == CPUID_DIFF_CHANGED
+					   ? cpuid_reg_names[e->reg]
+					   : cpuid_diff_kind_name(e->kind));
 		if (e->kind == CPUID_DIFF_CHANGED) {
-			judge_hex(a->r, p, e->a, e->b, PROBE_DEFECT_SET_CPUID);
+			probe_judge_hex(a->r, p, e->a, e->b,
+					PROBE_DEFECT_SET_CPUID);
 		} else {
 			snprintf(p->expected, sizeof(p->expected), "%s",
 				 e->kind == CPUID_DIFF_MISSING ? "present"
@@ -225,10 +229,11 @@ static void set_cpuid(struct analysis *a)
 			snprintf(p->measured, sizeof(p->measured), "%s",
 				 e->kind == CPUID_DIFF_MISSING ? "removed"
 							       : "added");
-			prop_judge(a->r, p, false, PROBE_DEFECT_SET_CPUID);
+			probe_prop_judge(a->r, p, false,
+					 PROBE_DEFECT_SET_CPUID);
 		}
 	}
-	p = prop_new(a->r, "set_cpuid_as_given", "registers replaced");
+	p = probe_prop_new(a->r, "set_cpuid_as_given", "registers replaced");
 	judge_u32(a->r, p, 0, replaced + (diff->total - diff->nr),
 		  PROBE_DEFECT_SET_CPUID);
 }
@@ -247,9 +252,9 @@ static void judge_ebx(struct analysis *a, const char *name,
 		      const struct probe_record *rec, uint32_t want,
 		      uint32_t base, bool sub1)
 {
-	struct probe_prop *p = prop_new(a->r, name, "xcr0=0x%llx xss=0x%llx",
-					(unsigned long long)rec->xcr0,
-					(unsigned long long)rec->xss);
+	struct probe_prop *p = probe_prop_new(
+		a->r, name, "xcr0=0x%llx xss=0x%llx",
+		(unsigned long long)rec->xcr0, (unsigned long long)rec->xss);
 	uint32_t got = rec->regs[CPUID_EBX];
 	bool stale = got != want && got == base;
 	/* the standard size where the compacted one is due (Bochs 2.7) */
@@ -302,7 +307,7 @@ static void insn_failed(struct analysis *a, enum probe_insn insn,
 	if (r->insn_failed & (1u << insn))
 		return;
 	r->insn_failed |= 1u << insn;
-	p = prop_new(r, "insn_runs", "%s", probe_insn_name(insn));
+	p = probe_prop_new(r, "insn_runs", "%s", probe_insn_name(insn));
 	/* the CPU refusing an XCR0 that XSETBV did not really set is that
 	 * defect's consequence, not one of its own */
 	if (a->xcr0_lost && how->fault == PROBE_FAULT_CPU &&
@@ -316,8 +321,8 @@ static void insn_failed(struct analysis *a, enum probe_insn insn,
 	}
 	snprintf(p->expected, sizeof(p->expected), "runs (offered by CPUID)");
 	snprintf(p->measured, sizeof(p->measured), "%s",
-		 fault_text(how, buf, sizeof(buf)));
-	prop_judge(r, p, false, PROBE_DEFECT_INSN);
+		 probe_fault_text(how, buf, sizeof(buf)));
+	probe_prop_judge(r, p, false, PROBE_DEFECT_INSN);
 }
 
 static void insn_good(struct analysis *a, enum probe_insn insn)
@@ -327,7 +332,8 @@ static void insn_good(struct analysis *a, enum probe_insn insn)
 }
 
 /* XSETBV and its XGETBV read-back. */
-static void xsetbv_record(struct analysis *a, const struct probe_record *rec)
+static void probe_xsetbv_record(struct analysis *a,
+				const struct probe_record *rec)
 {
 	struct probe_record rd = {.fault = rec->regs[2],
 				  .vector = rec->regs[3]};
@@ -335,14 +341,15 @@ static void xsetbv_record(struct analysis *a, const struct probe_record *rec)
 	struct probe_prop *p;
 	char buf[24];
 
-	p = prop_new(a->r, "xsetbv", "0x%llx", (unsigned long long)rec->rfbm);
+	p = probe_prop_new(a->r, "xsetbv", "0x%llx",
+			   (unsigned long long)rec->rfbm);
 	snprintf(p->expected, sizeof(p->expected), "accepted");
 	snprintf(p->measured, sizeof(p->measured), "%s",
 		 rec->fault == PROBE_FAULT_NONE
 			 ? "accepted"
-			 : fault_text(rec, buf, sizeof(buf)));
-	prop_judge(a->r, p, rec->fault == PROBE_FAULT_NONE,
-		   PROBE_DEFECT_XSETBV);
+			 : probe_fault_text(rec, buf, sizeof(buf)));
+	probe_prop_judge(a->r, p, rec->fault == PROBE_FAULT_NONE,
+			 PROBE_DEFECT_XSETBV);
 	if (rec->fault == PROBE_FAULT_HOST)
 		insn_failed(a, PROBE_INSN_XSETBV, rec);
 	else if (rec->fault == PROBE_FAULT_NONE)
@@ -358,32 +365,33 @@ static void xsetbv_record(struct analysis *a, const struct probe_record *rec)
 		a->xcr0_lost = true;
 		a->real_xcr0 = back;
 	}
-	p = prop_new(a->r, "xgetbv_reads_back", "0x%llx",
-		     (unsigned long long)rec->rfbm);
-	judge_hex(a->r, p, rec->rfbm, back, PROBE_DEFECT_XCR0_IGNORED);
+	p = probe_prop_new(a->r, "xgetbv_reads_back", "0x%llx",
+			   (unsigned long long)rec->rfbm);
+	probe_judge_hex(a->r, p, rec->rfbm, back, PROBE_DEFECT_XCR0_IGNORED);
 }
 
-static void wrxss_record(struct analysis *a, const struct probe_record *rec)
+static void probe_wrxss_record(struct analysis *a,
+			       const struct probe_record *rec)
 {
-	struct probe_prop *p = prop_new(a->r, "wrmsr_xss", "0x%llx",
-					(unsigned long long)rec->rfbm);
+	struct probe_prop *p = probe_prop_new(a->r, "wrmsr_xss", "0x%llx",
+					      (unsigned long long)rec->rfbm);
 	uint64_t back = rec->regs[0] | (uint64_t)rec->regs[1] << 32;
 	char buf[24];
 
 	if (rec->fault != PROBE_FAULT_NONE) {
 		snprintf(p->expected, sizeof(p->expected), "accepted");
 		snprintf(p->measured, sizeof(p->measured), "%s",
-			 fault_text(rec, buf, sizeof(buf)));
-		prop_judge(a->r, p, false, PROBE_DEFECT_XSS);
+			 probe_fault_text(rec, buf, sizeof(buf)));
+		probe_prop_judge(a->r, p, false, PROBE_DEFECT_XSS);
 		return;
 	}
-	judge_hex(a->r, p, rec->rfbm, back, PROBE_DEFECT_XSS);
+	probe_judge_hex(a->r, p, rec->rfbm, back, PROBE_DEFECT_XSS);
 }
 
 static void cr4_record(struct analysis *a, const struct probe_record *rec)
 {
-	struct probe_prop *p =
-		prop_new(a->r, "osxsave_follows_cr4", "cpuid 0x1 ecx bit 27");
+	struct probe_prop *p = probe_prop_new(a->r, "osxsave_follows_cr4",
+					      "cpuid 0x1 ecx bit 27");
 
 	judge_u32(a->r, p, 1, !!(rec->regs[CPUID_ECX] & CPUID1_ECX_OSXSAVE),
 		  PROBE_DEFECT_OSXSAVE);
@@ -391,7 +399,7 @@ static void cr4_record(struct analysis *a, const struct probe_record *rec)
 
 /* ---- what the instructions ran and wrote ---- */
 
-static bool insn_ran(struct analysis *a, const struct probe_record *rec)
+static bool probe_insn_ran(struct analysis *a, const struct probe_record *rec)
 {
 	if (rec->fault == PROBE_FAULT_SKIPPED)
 		return false;
@@ -450,8 +458,8 @@ static uint32_t model_offset(const struct xsave_layout *l, unsigned int i,
 	return 0;
 }
 
-static void save_record(struct analysis *a, const struct probe_record *rec,
-			unsigned int idx)
+static void probe_save_record(struct analysis *a,
+			      const struct probe_record *rec, unsigned int idx)
 {
 	struct xsave_layout *l = &a->layout;
 	const struct probe_save *s = save_of(a->d, idx);
@@ -464,22 +472,23 @@ static void save_record(struct analysis *a, const struct probe_record *rec,
 
 	if (rec->insn == PROBE_INSN_XSAVES)
 		rfbm = rec->rfbm & (rec->xcr0 | rec->xss);
-	if (!insn_ran(a, rec) || !s)
+	if (!probe_insn_ran(a, rec) || !s)
 		return;
 	bv = get64(s, HDR_XSTATE_BV);
-	p = prop_new(a->r, "save_xstate_bv", "%s", in);
+	p = probe_prop_new(a->r, "save_xstate_bv", "%s", in);
 	snprintf(p->expected, sizeof(p->expected),
 		 "has 0x%llx, within 0x%llx",
 		 (unsigned long long)rec->marked, (unsigned long long)rfbm);
 	snprintf(p->measured, sizeof(p->measured), "0x%llx",
 		 (unsigned long long)bv);
-	prop_judge(a->r, p, (bv & rec->marked) == rec->marked && !(bv & ~rfbm),
-		   PROBE_DEFECT_LAYOUT);
+	probe_prop_judge(a->r, p,
+			 (bv & rec->marked) == rec->marked && !(bv & ~rfbm),
+			 PROBE_DEFECT_LAYOUT);
 	if (compacted) {
 		want = XCOMP_BV_COMPACTED | rfbm;
-		p = prop_new(a->r, "save_xcomp_bv", "%s", in);
-		judge_hex(a->r, p, want, get64(s, HDR_XCOMP_BV),
-			  PROBE_DEFECT_LAYOUT);
+		p = probe_prop_new(a->r, "save_xcomp_bv", "%s", in);
+		probe_judge_hex(a->r, p, want, get64(s, HDR_XCOMP_BV),
+				PROBE_DEFECT_LAYOUT);
 	}
 	xsave_layout_compute(a->seen, rfbm, l);
 	for (unsigned int i = 0; i < XFEATURE_KNOWN_NR; i++) {
@@ -488,7 +497,8 @@ static void save_record(struct analysis *a, const struct probe_record *rec,
 		if (!(rec->marked & XFEATURE_BIT(i)))
 			continue;
 		at = find_marker(s, i);
-		p = prop_new(a->r, "save_offset", "%s component %u", in, i);
+		p = probe_prop_new(a->r, "save_offset", "%s component %u", in,
+				   i);
 		snprintf(p->expected, sizeof(p->expected), "%u",
 			 model_offset(l, i, compacted));
 		if (at < 0)
@@ -496,23 +506,25 @@ static void save_record(struct analysis *a, const struct probe_record *rec,
 				 "not written");
 		else
 			snprintf(p->measured, sizeof(p->measured), "%ld", at);
-		prop_judge(a->r, p, at == (long)model_offset(l, i, compacted),
-			   PROBE_DEFECT_LAYOUT);
+		probe_prop_judge(a->r, p,
+				 at == (long)model_offset(l, i, compacted),
+				 PROBE_DEFECT_LAYOUT);
 	}
 }
 
-static void exec_record(struct analysis *a, const struct probe_record *rec)
+static void probe_exec_record(struct analysis *a,
+			      const struct probe_record *rec)
 {
 	struct probe_prop *p;
 
-	if (!insn_ran(a, rec))
+	if (!probe_insn_ran(a, rec))
 		return;
-	p = prop_new(a->r, "insn_runs", "%s", probe_insn_name(rec->insn));
+	p = probe_prop_new(a->r, "insn_runs", "%s", probe_insn_name(rec->insn));
 	snprintf(p->expected, sizeof(p->expected), "stores 1, 2");
 	snprintf(p->measured, sizeof(p->measured), "stores %u, %u",
 		 rec->regs[0], rec->regs[1]);
-	prop_judge(a->r, p, rec->regs[0] == 1 && rec->regs[1] == 2,
-		   PROBE_DEFECT_INSN);
+	probe_prop_judge(a->r, p, rec->regs[0] == 1 && rec->regs[1] == 2,
+			 PROBE_DEFECT_INSN);
 }
 
 static void one_record(struct analysis *a, unsigned int i, bool *entry)
@@ -534,19 +546,19 @@ static void one_record(struct analysis *a, unsigned int i, bool *entry)
 		cr4_record(a, rec);
 		break;
 	case PROBE_REC_XSETBV:
-		xsetbv_record(a, rec);
+		probe_xsetbv_record(a, rec);
 		break;
 	case PROBE_REC_WRXSS:
-		wrxss_record(a, rec);
+		probe_wrxss_record(a, rec);
 		break;
 	case PROBE_REC_RESTORE:
-		insn_ran(a, rec);
+		probe_insn_ran(a, rec);
 		break;
 	case PROBE_REC_SAVE:
-		save_record(a, rec, i);
+		probe_save_record(a, rec, i);
 		break;
 	case PROBE_REC_EXEC:
-		exec_record(a, rec);
+		probe_exec_record(a, rec);
 		break;
 	default:
 		break;

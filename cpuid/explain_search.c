@@ -218,8 +218,9 @@ static void apply(struct computation *c, const struct defect *d)
 	}
 }
 
-static uint32_t size_with(const struct search *s, const struct defect *a,
-			  const struct defect *b, bool *ok)
+static uint32_t explain_size_with(const struct search *s,
+				  const struct defect *a,
+				  const struct defect *b, bool *ok)
 {
 	struct computation c = { ST_ENABLED, FO_IN_ORDER, -1, -1 };
 	uint32_t v = 0;
@@ -241,7 +242,7 @@ static void add_defect(struct search *s, enum dimension dim, unsigned int arg)
 }
 
 /* The defects that apply to this format and state, in rank order. */
-static void collect(struct search *s)
+static void explain_collect_defects(struct search *s)
 {
 	const struct explain_result *r = s->r;
 	bool partial = r->compacted && r->xss && r->xcr0;
@@ -329,7 +330,8 @@ static void put_title(struct explain_buf *b, const struct search *s,
 		    explain_comp_name(v->index), v->cpus);
 }
 
-static void put_enabled(struct explain_buf *b, const struct explain_result *r)
+static void explain_put_enabled(struct explain_buf *b,
+				const struct explain_result *r)
 {
 	explain_put(b, "XCR0 0x%llx", (unsigned long long)r->xcr0);
 	if (r->xss)
@@ -366,7 +368,7 @@ static void put_figure(struct explain_buf *b, const struct search *s,
 			explain_put(b, "XCR0 0x1 (x87 only), the reset value");
 		break;
 	default:
-		put_enabled(b, r);
+		explain_put_enabled(b, r);
 		break;
 	}
 	if (c->variant >= 0) {
@@ -434,8 +436,8 @@ static void put_why(struct explain_buf *b, const struct search *s,
 
 /* ------------------------------------------------------------ search */
 
-static void record(struct search *s, const struct defect *a,
-		   const struct defect *b, uint32_t size)
+static void explain_record_candidate(struct search *s, const struct defect *a,
+				     const struct defect *b, uint32_t size)
 {
 	struct explain_result *r = s->r;
 	struct computation c = { ST_ENABLED, FO_IN_ORDER, -1, -1 };
@@ -479,7 +481,7 @@ static void record(struct search *s, const struct defect *a,
 	}
 	explain_put(&t, "; in order the %s size for ",
 		    r->compacted ? "compacted" : "standard");
-	put_enabled(&t, r);
+	explain_put_enabled(&t, r);
 	explain_put(&t, " is %u", r->in_order_size);
 }
 
@@ -514,7 +516,7 @@ static void search_orders(struct search *s, struct orders_result *o)
 			    (unsigned long long)o->sizes[i].orders,
 			    (unsigned long long)o->orders_total, r->layout.nr,
 			    r->reported_size);
-		put_enabled(&t, r);
+		explain_put_enabled(&t, r);
 		explain_put(&t, " is %u", r->in_order_size);
 	}
 }
@@ -529,17 +531,17 @@ static bool distinct(const struct search *s, const struct defect *a,
 	uint32_t v, alone;
 	bool ok;
 
-	v = size_with(s, a, b, &ok);
+	v = explain_size_with(s, a, b, &ok);
 	if (!ok)
 		return false;
 	if (!b) {
 		*size = v;
 		return v != s->baseline;
 	}
-	alone = size_with(s, a, NULL, &ok);
+	alone = explain_size_with(s, a, NULL, &ok);
 	if (ok && alone == v)
 		return false;
-	alone = size_with(s, b, NULL, &ok);
+	alone = explain_size_with(s, b, NULL, &ok);
 	if (ok && alone == v)
 		return false;
 	*size = v;
@@ -555,7 +557,7 @@ static void consider(struct search *s, const struct defect *a,
 		return;
 	s->r->candidates_tried++;
 	if (size == s->r->reported_size)
-		record(s, a, b, size);
+		explain_record_candidate(s, a, b, size);
 }
 
 void explain_search(struct explain_result *r, struct orders_result *o)
@@ -571,8 +573,8 @@ void explain_search(struct explain_result *r, struct orders_result *o)
 	s.state_mask[ST_RESET] = BIT(XFEATURE_FP);
 	r->searched = true;
 	search_orders(&s, o);
-	collect(&s);
-	s.baseline = size_with(&s, NULL, NULL, &ok);
+	explain_collect_defects(&s);
+	s.baseline = explain_size_with(&s, NULL, NULL, &ok);
 	for (unsigned int i = 0; i < s.nr; i++)
 		consider(&s, &s.d[i], NULL);
 	for (unsigned int i = 0; i < s.nr; i++)

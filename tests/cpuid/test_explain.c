@@ -12,12 +12,9 @@
 
 #include "cpuid/builder.h"
 #include "cpuid/explain.h"
+#include "explain_cases.h"
 #include "explain_util.h"
 #include "test_util.h"
-
-static struct explain_log elog;
-static struct cpuid_table table;
-static struct explain_result res;
 
 /* The kernel's 29-line dump of the #708 guest (builder, hash order seed 1). */
 #define DUMP_708_HEAD                                                             \
@@ -76,28 +73,6 @@ static const char log_708[] = LOG_708_HEAD DUMP_708_HEAD DUMP_708_TAIL
 	"sizes accumulated out of order: 48 bytes of alignment padding missing "   \
 	"before component 17; 1680 of 5040 orders give 10704, exactly those that " \
 	"visit component 11 after 17 and 18"
-
-/* Scan text, build the table as `xsvm explain` does and explain it. */
-static void explain_text(const char *text, size_t len)
-{
-	test_explain_text(text, len, &elog, &table, &res);
-}
-
-static void explain_str(const char *text)
-{
-	explain_text(text, strlen(text));
-}
-
-/* Exactly one cause, of this kind, with this text. */
-static void assert_one_cause(enum explain_cause_kind k, const char *text)
-{
-	if (res.nr_causes != 1 || res.causes[0].kind != k)
-		for (unsigned int i = 0; i < res.nr_causes; i++)
-			print_message("cause %u: %s\n", i, res.causes[i].text);
-	assert_int_equal(res.nr_causes, 1);
-	assert_int_equal(res.causes[0].kind, k);
-	assert_string_equal(res.causes[0].text, text);
-}
 
 static void test_banner(void **state)
 {
@@ -221,12 +196,6 @@ static void test_708_cut(void **state)
 	assert_string_equal(res.notes[0],
 			    "the CPUID dump is incomplete: 12 of the 29 lines Linux 6.8 prints (the last one cut off); missing subleaves 0x0c-0x1c");
 }
-
-/* Subleaves 2, 5, 6, 7 of Sapphire Rapids, for the crafted dumps. */
-#define SUB(n, a, b, c) \
-	"leaf=0x0000000d subleaf=0x" #n " eax=0x" #a " ebx=0x" #b " ecx=0x" #c " edx=0x0\n"
-#define AVX SUB(2, 100, 240, 0)
-#define AVX512 SUB(5, 40, 440, 0) SUB(6, 200, 480, 0) SUB(7, 400, 680, 0)
 
 /* b: PKRU and CET_U both aligned; EBX is the sum with no alignment. */
 static void test_no_align(void **state)

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* Tests of explaining a failing guest from its log (cpuid/explain.c). */
+/*
+ * Tests of explaining a failing guest from its log (cpuid/explain.c,
+ * explain_checks.c, explain_causes.c): a crafted dump for each check and
+ * cause, the ordered builder's dump, and the logs of the two boxes.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

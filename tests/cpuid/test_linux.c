@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* Tests of the model of the Linux XSAVE initialisation (cpuid/linux.c). */
+/*
+ * Tests of the model of the Linux XSAVE initialisation (cpuid/linux.c):
+ * the versions, the banner, the state each kernel enters, its early exits
+ * and the overrides.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

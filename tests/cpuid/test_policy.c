@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests of the CPUID policy (cpuid/policy.c, cpuid/policy_parse.c): the
- * built-in tdx policy against FACTS.md section 5, the whole pipeline
- * policy -> XSAVE builder -> Linux model over every dump and XFAM, and the
- * policy text format.
- *
- * Expected figures come from the dump files and FACTS.md; the oracle
- * helpers below restate FACTS.md arithmetic and call no code under test.
+ * Tests of applying a CPUID policy (cpuid/policy.c): policies without
+ * XFAM, and the leaves and bits a policy removes, fixes or clears, each
+ * change naming its rule. The other policy tests: test_policy_parse.c
+ * (the text format), test_policy_xfam.c (XFAM) and test_policy_dumps.c
+ * (every dump and XFAM through the builder and the Linux model).
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -284,6 +284,26 @@ static void test_override(void **state)
 	assert_int_equal(res.size, 2480);
 }
 
+/* An override with a component the kernel has no structure for (PT). */
+static void test_override_no_structure(void **state)
+{
+	struct linux_state_override ov = {
+		.have_xcr0 = true, .have_xss = true, .xcr0 = 0x602e7,
+		.xss = 0x100,
+	};
+	struct cpuid_table t;
+
+	(void)state;
+	load_spr_amx(&t);
+	check(&t, LINUX_6_8, &ov);
+	assert_int_equal(res.max_features, 0x603e7);
+	assert_int_equal(res.layout.compacted_size, 10880);
+	assert_int_equal(res.nr_lines, 30);
+	assert_string_equal(res.lines[0],
+			    "XSAVE consistency problem: No structure for xstate: 8");
+	assert_false(res.xsave_enabled);
+}
+
 static const char table_apx_mpx[] =
 	"leaf=0x0000000d subleaf=0x0 eax=0x0008001f ebx=0x00000440 ecx=0x00000440 edx=0x00000000\n"
 	"leaf=0x0000000d subleaf=0x1 eax=0x0000000f ebx=0x00000440 ecx=0x00000000 edx=0x00000000\n";
@@ -320,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_no_xsave_flag),
 		cmocka_unit_test(test_flags_assumed),
 		cmocka_unit_test(test_override),
+		cmocka_unit_test(test_override_no_structure),
 		cmocka_unit_test(test_apx_mpx_conflict),
 	};
 

@@ -377,26 +377,6 @@ static void test_missing_subleaf(void **state)
 			    "XSAVE consistency problem: size 10688 != kernel_size 10752");
 }
 
-/* An override with a component the kernel has no structure for (PT). */
-static void test_override_no_structure(void **state)
-{
-	struct linux_state_override ov = {
-		.have_xcr0 = true, .have_xss = true, .xcr0 = 0x602e7,
-		.xss = 0x100,
-	};
-	struct cpuid_table t;
-
-	(void)state;
-	load_spr_amx(&t);
-	check(&t, LINUX_6_8, &ov);
-	assert_int_equal(res.max_features, 0x603e7);
-	assert_int_equal(res.layout.compacted_size, 10880);
-	assert_int_equal(res.nr_lines, 30);
-	assert_string_equal(res.lines[0],
-			    "XSAVE consistency problem: No structure for xstate: 8");
-	assert_false(res.xsave_enabled);
-}
-
 /* The kernel 6.18 log in tests/data/logs, reproduced by 7.1. */
 static const char table_cet_host[] =
 	"leaf=0x00000001 subleaf=0x0 eax=0x000b0671 ebx=0x00000800 ecx=0x7ffafbff edx=0xbfebfbff\n"
@@ -456,7 +436,6 @@ int main(void)
 		cmocka_unit_test(test_6_8_supervisor_without_xsaves),
 		cmocka_unit_test(test_rome_pkru64),
 		cmocka_unit_test(test_missing_subleaf),
-		cmocka_unit_test(test_override_no_structure),
 		cmocka_unit_test(test_7_1_host_log),
 	};
 

@@ -250,65 +250,6 @@ static void test_acceptance_versions(void **state)
 	}
 }
 
-/* No AMX in XFAM: XFD goes, and so do the AMX bits and tile leaves. */
-static void test_xfam_without_amx(void **state)
-{
-	const struct policy_change *c;
-
-	(void)state;
-	load_policy("tdx", &pol);
-	test_load_dump("intel-sapphirerapids.txt", &t);
-	assert_int_equal(cpuid_table_set(&t, 0x1d, 0, 1, 0, 0, 0), 0);
-	assert_int_equal(cpuid_table_set(&t, 0x1d, 1, 0x04002000, 0x00080040,
-					 0x10, 0), 0);
-	assert_int_equal(cpuid_table_set(&t, 0x1e, 0, 0, 0x4010, 0, 0), 0);
-	apply_ok(&t, &pol, true, 0xe7, &res);
-	assert_int_equal(res.allow_xcr0, 0xe7);
-	assert_int_equal(res.allow_xss, 0);
-	assert_int_equal(cpuid_table_reg(&t, 0xd, 0, CPUID_EAX), 0xe7);
-	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_EAX), 0xf);
-	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_ECX), 0);
-	assert_null(cpuid_table_find(&t, 0x1d, 0));
-	assert_null(cpuid_table_find(&t, 0x1d, 1));
-	assert_null(cpuid_table_find(&t, 0x1e, 0));
-	assert_null(cpuid_table_find(&t, 0xd, 17));
-	assert_null(cpuid_table_find(&t, 0xd, 18));
-	assert_int_equal(cpuid_table_reg(&t, 7, 0, CPUID_EDX) & 0x03400000, 0);
-	assert_int_equal(cpuid_table_reg(&t, 7, 0, CPUID_ECX) & 0x80, 0);
-
-	/*
-	 * 0xD.0 EAX, 0xD.1 ECX, the 9 subleaves the source has beyond x87,
-	 * SSE, AVX and AVX-512, XFD; the two tile leaves (0x14 and 0x1c are
-	 * absent: nothing to record); 5 fixed bits; 7 depends.
-	 */
-	c = res.changes;
-	assert_bits(&c[0], 0xd, 0, CPUID_EAX, 0x60200, 0, NULL);
-	assert_bits(&c[1], 0xd, 1, CPUID_ECX, 0xdd00, 0, NULL);
-	for (unsigned int i = 0; i < 9; i++) {
-		static const uint32_t sub[] = { 8, 9, 10, 11, 12, 14,
-						15, 17, 18 };
-
-		assert_removed(&c[2 + i], 0xd, sub[i], false, 1, NULL);
-	}
-	assert_bits(&c[11], 0xd, 1, CPUID_EAX, 0x10, 0, NULL);
-	assert_removed(&c[12], 0x1d, 0, true, 2,
-		       "depends-leaf (tdx:98): tilecfg, tiledata not kept");
-	assert_removed(&c[13], 0x1e, 0, true, 1,
-		       "depends-leaf (tdx:99): tilecfg, tiledata not kept");
-	assert_int_equal(count_kind(&res, POLICY_CHANGE_REMOVED), 11);
-	assert_bits(&c[19], 7, 0, CPUID_ECX, 0x8, 0,
-		    "depends (tdx:91): pkru not kept");
-	assert_bits(&c[20], 7, 0, CPUID_ECX, 0x80, 0,
-		    "depends (tdx:93): cet_u, cet_s not kept");
-	assert_bits(&c[21], 7, 0, CPUID_EDX, 0x100000, 0,
-		    "depends (tdx:94): cet_u, cet_s not kept");
-	assert_bits(&c[22], 7, 0, CPUID_EDX, 0x03400000, 0,
-		    "depends (tdx:96): tilecfg, tiledata not kept");
-	assert_bits(&c[25], 7, 0, CPUID_EDX, 0x80000, 0,
-		    "depends (tdx:106): lbr not kept");
-	assert_int_equal(res.nr_changes, 26);
-}
-
 /* ---- Default XFAM (no --xfam) ---- */
 
 static void test_default_xfam_spr(void **state)
@@ -462,7 +403,6 @@ int main(void)
 		cmocka_unit_test(test_xfam_invalid),
 		cmocka_unit_test(test_acceptance_spr),
 		cmocka_unit_test(test_acceptance_versions),
-		cmocka_unit_test(test_xfam_without_amx),
 		cmocka_unit_test(test_default_xfam_spr),
 		cmocka_unit_test(test_default_xfam_incomplete_pair),
 		cmocka_unit_test(test_default_xfam_requires),

@@ -161,7 +161,7 @@ struct explain_cause {
 
 /*
  * One way a host may compute the reported size wrongly that gives exactly
- * that size for this table and state (explain_search.c has the family).
+ * that size for this table and state (explain_candidates.c has the family).
  */
 struct explain_candidate {
 	char name[EXPLAIN_NAME_LEN]; /* stable snake_case: "no_alignment" */

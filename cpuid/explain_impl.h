@@ -4,7 +4,7 @@
  * they use explain.h). explain.c runs the diagnosis and holds the text
  * buffers below; explain_checks.c checks the table, explain_causes.c
  * names the causes of a size mismatch, explain_search.c searches the
- * candidate computations.
+ * candidate computations (explain_candidates.c has them).
  */
 #ifndef XSVM_CPUID_EXPLAIN_IMPL_H
 #define XSVM_CPUID_EXPLAIN_IMPL_H

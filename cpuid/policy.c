@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "policy.h"
+#include "policy_impl.h"
 #include "xsave.h"
 
 void policy_init(struct policy *p, const char *name)
@@ -44,7 +44,7 @@ uint64_t policy_platform(const struct cpuid_table *t)
 }
 
 /* "avx, pkru" for a component mask (at most len bytes). */
-static void comp_names(uint64_t mask, char *buf, size_t len)
+void policy_comp_names(uint64_t mask, char *buf, size_t len)
 {
 	size_t pos = 0;
 
@@ -65,119 +65,6 @@ static void comp_names(uint64_t mask, char *buf, size_t len)
 			return;
 		pos += (size_t)n;
 	}
-}
-
-/* Components whose enumerating feature bit a fixed0 rule clears. */
-static uint64_t gated_off(const struct policy *p)
-{
-	uint64_t off = 0;
-
-	for (unsigned int i = 0; i < p->nr_rules; i++) {
-		const struct policy_rule *f = &p->rules[i];
-
-		if (f->kind != POLICY_FEATURE)
-			continue;
-		for (unsigned int j = 0; j < p->nr_rules; j++) {
-			const struct policy_rule *z = &p->rules[j];
-
-			if (z->kind == POLICY_FIXED0 && z->leaf == f->leaf &&
-			    z->subleaf == f->subleaf && z->reg == f->reg &&
-			    (z->bits & f->bits))
-				off |= f->comps;
-		}
-	}
-	return off;
-}
-
-static const struct policy_rule *gate_rule(const struct policy *p,
-					   uint64_t comps)
-{
-	for (unsigned int i = 0; i < p->nr_rules; i++)
-		if (p->rules[i].kind == POLICY_FEATURE &&
-		    (p->rules[i].comps & comps))
-			return &p->rules[i];
-	return NULL;
-}
-
-static int xfam_fail(struct xsvm_err *err, uint64_t xfam, const char *what,
-		     const char *rule, const char *where, unsigned int line)
-{
-	return xsvm_err_set(err, EINVAL, "XFAM 0x%llx: %s (%s, %s:%u)",
-			    (unsigned long long)xfam, what, rule, where, line);
-}
-
-int policy_xfam_check(const struct policy *p, uint64_t platform, uint64_t xfam,
-		      struct xsvm_err *err)
-{
-	uint64_t off = gated_off(p), bad;
-	char what[320], na[96], nb[96];
-
-	if (!p->uses_xfam)
-		return xsvm_err_set(err, EINVAL,
-				    "policy %s has no XFAM (no xfam-allowed line): --xfam does not apply",
-				    p->name);
-	if ((bad = p->xfam_required & ~xfam)) {
-		comp_names(bad, na, sizeof(na));
-		snprintf(what, sizeof(what),
-			 "required components 0x%llx (%s) are missing",
-			 (unsigned long long)bad, na);
-		return xfam_fail(err, xfam, what, "xfam-required", p->name,
-				 p->xfam_required_line);
-	}
-	if ((bad = xfam & ~p->xfam_allowed)) {
-		comp_names(bad, na, sizeof(na));
-		snprintf(what, sizeof(what),
-			 "components 0x%llx (%s) are outside the allowed mask 0x%llx",
-			 (unsigned long long)bad, na,
-			 (unsigned long long)p->xfam_allowed);
-		return xfam_fail(err, xfam, what, "xfam-allowed", p->name,
-				 p->xfam_allowed_line);
-	}
-	if ((bad = xfam & off)) {
-		const struct policy_rule *g = gate_rule(p, bad);
-
-		comp_names(bad, na, sizeof(na));
-		snprintf(what, sizeof(what),
-			 "components 0x%llx (%s) are not allowed: a fixed0 rule clears their feature bit",
-			 (unsigned long long)bad, na);
-		return xfam_fail(err, xfam, what, "feature", p->name,
-				 g ? g->line : 0);
-	}
-	if ((bad = xfam & ~platform)) {
-		comp_names(bad, na, sizeof(na));
-		snprintf(what, sizeof(what),
-			 "components 0x%llx (%s) are not supported by the source table (0xD.0/0xD.1: 0x%llx)",
-			 (unsigned long long)bad, na,
-			 (unsigned long long)platform);
-		return xfam_fail(err, xfam, what, "platform", p->name,
-				 p->xfam_allowed_line);
-	}
-	for (unsigned int i = 0; i < p->nr_rules; i++) {
-		const struct policy_rule *r = &p->rules[i];
-
-		if (r->kind == POLICY_XFAM_ALL_OR_NONE &&
-		    (xfam & r->comps) && (xfam & r->comps) != r->comps) {
-			comp_names(r->comps, na, sizeof(na));
-			comp_names(xfam & r->comps, nb, sizeof(nb));
-			snprintf(what, sizeof(what),
-				 "components 0x%llx (%s) must be all set or all clear; only 0x%llx (%s) is set",
-				 (unsigned long long)r->comps, na,
-				 (unsigned long long)(xfam & r->comps), nb);
-		} else if (r->kind == POLICY_XFAM_REQUIRES &&
-			   (xfam & r->comps) && (xfam & r->then) != r->then) {
-			comp_names(xfam & r->comps, na, sizeof(na));
-			comp_names(r->then, nb, sizeof(nb));
-			snprintf(what, sizeof(what),
-				 "components 0x%llx (%s) require 0x%llx (%s)",
-				 (unsigned long long)(xfam & r->comps), na,
-				 (unsigned long long)r->then, nb);
-		} else {
-			continue;
-		}
-		return xfam_fail(err, xfam, what, policy_rule_keyword(r->kind),
-				 p->name, r->line);
-	}
-	return 0;
 }
 
 /* Recording changes. */
@@ -291,7 +178,7 @@ static int xfam_default(struct apply_ctx *a, uint64_t allowed)
 			if (!c)
 				return overflow(a);
 			c->cleared = drop;
-			comp_names(drop, names, sizeof(names));
+			policy_comp_names(drop, names, sizeof(names));
 			snprintf(extra, sizeof(extra),
 				 "default XFAM drops %s", names);
 			rule_text(p, policy_rule_keyword(ru->kind), ru->line,
@@ -326,7 +213,7 @@ static int choose_kept(struct apply_ctx *a, const struct policy_params *pp)
 		r->xfam = pp->xfam;
 	} else {
 		r->xfam_default = true;
-		ret = xfam_default(a, p->xfam_allowed & ~gated_off(p));
+		ret = xfam_default(a, p->xfam_allowed & ~policy_gated_off(p));
 		if (ret)
 			return ret;
 		/* the default must itself be valid, e.g. x87/SSE present */
@@ -408,7 +295,8 @@ static int apply_xsave(struct apply_ctx *a)
 				   extra, rule, sizeof(rule));
 		} else {
 			sup = s->ecx & XSAVE_ECX_SUPERVISOR;
-			comp_names(XFEATURE_BIT(sub), names, sizeof(names));
+			policy_comp_names(XFEATURE_BIT(sub), names,
+					  sizeof(names));
 			snprintf(extra, sizeof(extra),
 				 "component %u (%s) not in %s", sub, names, src);
 			xsave_rule(p, sup ? "xsave-supervisor-mask" :
@@ -457,8 +345,8 @@ static int apply_leaf_rules(struct apply_ctx *a)
 				  sizeof(rule));
 		} else if (ru->kind == POLICY_DEPENDS_LEAF &&
 			   (a->r->kept & ru->comps) != ru->comps) {
-			comp_names(ru->comps & ~a->r->kept, names,
-				   sizeof(names));
+			policy_comp_names(ru->comps & ~a->r->kept, names,
+					  sizeof(names));
 			snprintf(extra, sizeof(extra), "%s not kept", names);
 			rule_text(p, "depends-leaf", ru->line, extra, rule,
 				  sizeof(rule));
@@ -499,8 +387,8 @@ static int apply_bit_rules(struct apply_ctx *a, bool fixed)
 			rule_text(p, policy_rule_keyword(ru->kind), ru->line,
 				  NULL, rule, sizeof(rule));
 		} else {
-			comp_names(ru->comps & ~a->r->kept, names,
-				   sizeof(names));
+			policy_comp_names(ru->comps & ~a->r->kept, names,
+					  sizeof(names));
 			snprintf(extra, sizeof(extra), "%s not kept", names);
 			rule_text(p, "depends", ru->line, extra, rule,
 				  sizeof(rule));

@@ -9,14 +9,11 @@
 #include <string.h>
 
 #include "diff.h"
-#include "probe.h"
+#include "probe_impl.h"
 
 #define CPUID1_ECX_OSXSAVE (1u << 27)
 #define CPUID1_EDX_APIC	   (1u << 9)
 #define CPUID7_ECX_OSPKE   (1u << 4)
-#define XCOMP_BV_COMPACTED (1ull << 63)
-#define HDR_XSTATE_BV	   XSAVE_LEGACY_SIZE
-#define HDR_XCOMP_BV	   (XSAVE_LEGACY_SIZE + 8)
 
 static const char *const insn_names[PROBE_INSN_NR] = {
 	[PROBE_INSN_NONE] = "none",
@@ -57,12 +54,8 @@ const char *probe_defect_name(enum probe_defect d)
 }
 
 /* The property being filled; a dummy once the list is full. */
-static struct probe_prop *prop_new(struct probe_result *r, const char *name,
-				   const char *subject_fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static struct probe_prop *prop_new(struct probe_result *r, const char *name,
-				   const char *subject_fmt, ...)
+struct probe_prop *probe_prop_new(struct probe_result *r, const char *name,
+				  const char *subject_fmt, ...)
 {
 	struct probe_prop *p;
 	va_list ap;
@@ -83,8 +76,8 @@ static struct probe_prop *prop_new(struct probe_result *r, const char *name,
 }
 
 /* Judge p: faithful when expected and measured agree. */
-static void prop_judge(struct probe_result *r, struct probe_prop *p, bool ok,
-		       enum probe_defect defect)
+void probe_prop_judge(struct probe_result *r, struct probe_prop *p, bool ok,
+		      enum probe_defect defect)
 {
 	p->status = ok ? PROBE_FAITHFUL : PROBE_UNFAITHFUL;
 	p->defect = defect;
@@ -101,21 +94,21 @@ static void judge_u32(struct probe_result *r, struct probe_prop *p,
 {
 	snprintf(p->expected, sizeof(p->expected), "%u", want);
 	snprintf(p->measured, sizeof(p->measured), "%u", got);
-	prop_judge(r, p, want == got, defect);
+	probe_prop_judge(r, p, want == got, defect);
 }
 
-static void judge_hex(struct probe_result *r, struct probe_prop *p,
-		      uint64_t want, uint64_t got, enum probe_defect defect)
+void probe_judge_hex(struct probe_result *r, struct probe_prop *p,
+		     uint64_t want, uint64_t got, enum probe_defect defect)
 {
 	snprintf(p->expected, sizeof(p->expected), "0x%llx",
 		 (unsigned long long)want);
 	snprintf(p->measured, sizeof(p->measured), "0x%llx",
 		 (unsigned long long)got);
-	prop_judge(r, p, want == got, defect);
+	probe_prop_judge(r, p, want == got, defect);
 }
 
-static const char *fault_text(const struct probe_record *rec, char *buf,
-			      size_t len)
+const char *probe_fault_text(const struct probe_record *rec, char *buf,
+			     size_t len)
 {
 	switch (rec->fault) {
 	case PROBE_FAULT_NONE:
@@ -132,19 +125,6 @@ static const char *fault_text(const struct probe_record *rec, char *buf,
 
 /* ---- the CPUID instruction against KVM's table ---- */
 
-struct analysis {
-	const struct cpuid_table *installed, *seen;
-	const struct probe_data *d;
-	struct probe_result *r;
-	struct cpuid_diff diff;
-	struct xsave_layout layout;
-	bool have_base; /* the first 0xD.0/0xD.1, at XCR0 = x87 */
-	bool xcr0_lost;	/* an XSETBV ran and XGETBV read another XCR0 */
-	uint64_t real_xcr0; /* what XGETBV read then */
-	uint32_t base_ebx0, base_ebx1;
-	unsigned int leaves, leaves_same;
-};
-
 static void leaf_record(struct analysis *a, const struct probe_record *rec)
 {
 	const struct cpuid_entry *e =
@@ -159,10 +139,10 @@ static void leaf_record(struct analysis *a, const struct probe_record *rec)
 		if (want && want[i] == rec->regs[i])
 			continue;
 		same = false;
-		p = prop_new(a->r, "cpuid_as_kvm_table", "0x%x.%x %s",
-			     rec->leaf, rec->subleaf, cpuid_reg_names[i]);
-		judge_hex(a->r, p, want ? want[i] : 0, rec->regs[i],
-			  PROBE_DEFECT_CPUID);
+		p = probe_prop_new(a->r, "cpuid_as_kvm_table", "0x%x.%x %s",
+				   rec->leaf, rec->subleaf, cpuid_reg_names[i]);
+		probe_judge_hex(a->r, p, want ? want[i] : 0, rec->regs[i],
+				PROBE_DEFECT_CPUID);
 	}
 	a->leaves_same += same;
 }
@@ -170,14 +150,14 @@ static void leaf_record(struct analysis *a, const struct probe_record *rec)
 static void leaves_summary(struct analysis *a)
 {
 	struct probe_prop *p =
-		prop_new(a->r, "cpuid_as_kvm_table", "entries matching");
+		probe_prop_new(a->r, "cpuid_as_kvm_table", "entries matching");
 
 	snprintf(p->expected, sizeof(p->expected), "%u of %u", a->leaves,
 		 a->leaves);
 	snprintf(p->measured, sizeof(p->measured), "%u of %u", a->leaves_same,
 		 a->leaves);
-	prop_judge(a->r, p, a->leaves && a->leaves == a->leaves_same,
-		   PROBE_DEFECT_CPUID);
+	probe_prop_judge(a->r, p, a->leaves && a->leaves == a->leaves_same,
+			 PROBE_DEFECT_CPUID);
 }
 
 /* Bits KVM rewrites at run time from the vCPU's state. */
@@ -211,13 +191,14 @@ static void set_cpuid(struct analysis *a)
 		      ~dynamic_bits(e->leaf, e->subleaf, e->reg)))
 			continue;
 		replaced++;
-		p = prop_new(a->r, "set_cpuid_as_given", "0x%x.%x %s", e->leaf,
-			     e->subleaf,
-			     e->kind == CPUID_DIFF_CHANGED
-				     ? cpuid_reg_names[e->reg]
-				     : cpuid_diff_kind_name(e->kind));
+		p = probe_prop_new(a->r, "set_cpuid_as_given", "0x%x.%x %s",
+				   e->leaf, e->subleaf,
+				   e->kind == CPUID_DIFF_CHANGED
+					   ? cpuid_reg_names[e->reg]
+					   : cpuid_diff_kind_name(e->kind));
 		if (e->kind == CPUID_DIFF_CHANGED) {
-			judge_hex(a->r, p, e->a, e->b, PROBE_DEFECT_SET_CPUID);
+			probe_judge_hex(a->r, p, e->a, e->b,
+					PROBE_DEFECT_SET_CPUID);
 		} else {
 			snprintf(p->expected, sizeof(p->expected), "%s",
 				 e->kind == CPUID_DIFF_MISSING ? "present"
@@ -225,10 +206,11 @@ static void set_cpuid(struct analysis *a)
 			snprintf(p->measured, sizeof(p->measured), "%s",
 				 e->kind == CPUID_DIFF_MISSING ? "removed"
 							       : "added");
-			prop_judge(a->r, p, false, PROBE_DEFECT_SET_CPUID);
+			probe_prop_judge(a->r, p, false,
+					 PROBE_DEFECT_SET_CPUID);
 		}
 	}
-	p = prop_new(a->r, "set_cpuid_as_given", "registers replaced");
+	p = probe_prop_new(a->r, "set_cpuid_as_given", "registers replaced");
 	judge_u32(a->r, p, 0, replaced + (diff->total - diff->nr),
 		  PROBE_DEFECT_SET_CPUID);
 }
@@ -247,9 +229,9 @@ static void judge_ebx(struct analysis *a, const char *name,
 		      const struct probe_record *rec, uint32_t want,
 		      uint32_t base, bool sub1)
 {
-	struct probe_prop *p = prop_new(a->r, name, "xcr0=0x%llx xss=0x%llx",
-					(unsigned long long)rec->xcr0,
-					(unsigned long long)rec->xss);
+	struct probe_prop *p = probe_prop_new(
+		a->r, name, "xcr0=0x%llx xss=0x%llx",
+		(unsigned long long)rec->xcr0, (unsigned long long)rec->xss);
 	uint32_t got = rec->regs[CPUID_EBX];
 	bool stale = got != want && got == base;
 	/* the standard size where the compacted one is due (Bochs 2.7) */
@@ -290,229 +272,13 @@ static void state_record(struct analysis *a, const struct probe_record *rec)
 	}
 }
 
-/* An instruction that could not run: counted, and a property of its own. */
-static void insn_failed(struct analysis *a, enum probe_insn insn,
-			const struct probe_record *how)
-{
-	struct probe_result *r = a->r;
-	struct probe_prop *p;
-	char buf[24];
-
-	r->insn_offered |= 1u << insn;
-	if (r->insn_failed & (1u << insn))
-		return;
-	r->insn_failed |= 1u << insn;
-	p = prop_new(r, "insn_runs", "%s", probe_insn_name(insn));
-	/* the CPU refusing an XCR0 that XSETBV did not really set is that
-	 * defect's consequence, not one of its own */
-	if (a->xcr0_lost && how->fault == PROBE_FAULT_CPU &&
-	    insn != PROBE_INSN_CMPXCHG16B) {
-		snprintf(p->expected, sizeof(p->expected), "runs at XCR0 0x%llx",
-			 (unsigned long long)how->xcr0);
-		snprintf(p->measured, sizeof(p->measured),
-			 "exception %u at XCR0 0x%llx", how->vector,
-			 (unsigned long long)a->real_xcr0);
-		return;
-	}
-	snprintf(p->expected, sizeof(p->expected), "runs (offered by CPUID)");
-	snprintf(p->measured, sizeof(p->measured), "%s",
-		 fault_text(how, buf, sizeof(buf)));
-	prop_judge(r, p, false, PROBE_DEFECT_INSN);
-}
-
-static void insn_good(struct analysis *a, enum probe_insn insn)
-{
-	a->r->insn_offered |= 1u << insn;
-	a->r->insn_ran |= 1u << insn;
-}
-
-/* XSETBV and its XGETBV read-back. */
-static void xsetbv_record(struct analysis *a, const struct probe_record *rec)
-{
-	struct probe_record rd = {.fault = rec->regs[2],
-				  .vector = rec->regs[3]};
-	uint64_t back = rec->regs[0] | (uint64_t)rec->regs[1] << 32;
-	struct probe_prop *p;
-	char buf[24];
-
-	p = prop_new(a->r, "xsetbv", "0x%llx", (unsigned long long)rec->rfbm);
-	snprintf(p->expected, sizeof(p->expected), "accepted");
-	snprintf(p->measured, sizeof(p->measured), "%s",
-		 rec->fault == PROBE_FAULT_NONE
-			 ? "accepted"
-			 : fault_text(rec, buf, sizeof(buf)));
-	prop_judge(a->r, p, rec->fault == PROBE_FAULT_NONE,
-		   PROBE_DEFECT_XSETBV);
-	if (rec->fault == PROBE_FAULT_HOST)
-		insn_failed(a, PROBE_INSN_XSETBV, rec);
-	else if (rec->fault == PROBE_FAULT_NONE)
-		insn_good(a, PROBE_INSN_XSETBV);
-	if (rec->fault != PROBE_FAULT_NONE)
-		return;
-	if (rd.fault != PROBE_FAULT_NONE) {
-		insn_failed(a, PROBE_INSN_XGETBV, &rd);
-		return;
-	}
-	insn_good(a, PROBE_INSN_XGETBV);
-	if (back != rec->rfbm) {
-		a->xcr0_lost = true;
-		a->real_xcr0 = back;
-	}
-	p = prop_new(a->r, "xgetbv_reads_back", "0x%llx",
-		     (unsigned long long)rec->rfbm);
-	judge_hex(a->r, p, rec->rfbm, back, PROBE_DEFECT_XCR0_IGNORED);
-}
-
-static void wrxss_record(struct analysis *a, const struct probe_record *rec)
-{
-	struct probe_prop *p = prop_new(a->r, "wrmsr_xss", "0x%llx",
-					(unsigned long long)rec->rfbm);
-	uint64_t back = rec->regs[0] | (uint64_t)rec->regs[1] << 32;
-	char buf[24];
-
-	if (rec->fault != PROBE_FAULT_NONE) {
-		snprintf(p->expected, sizeof(p->expected), "accepted");
-		snprintf(p->measured, sizeof(p->measured), "%s",
-			 fault_text(rec, buf, sizeof(buf)));
-		prop_judge(a->r, p, false, PROBE_DEFECT_XSS);
-		return;
-	}
-	judge_hex(a->r, p, rec->rfbm, back, PROBE_DEFECT_XSS);
-}
-
 static void cr4_record(struct analysis *a, const struct probe_record *rec)
 {
-	struct probe_prop *p =
-		prop_new(a->r, "osxsave_follows_cr4", "cpuid 0x1 ecx bit 27");
+	struct probe_prop *p = probe_prop_new(a->r, "osxsave_follows_cr4",
+					      "cpuid 0x1 ecx bit 27");
 
 	judge_u32(a->r, p, 1, !!(rec->regs[CPUID_ECX] & CPUID1_ECX_OSXSAVE),
 		  PROBE_DEFECT_OSXSAVE);
-}
-
-/* ---- what the instructions ran and wrote ---- */
-
-static bool insn_ran(struct analysis *a, const struct probe_record *rec)
-{
-	if (rec->fault == PROBE_FAULT_SKIPPED)
-		return false;
-	if (rec->fault == PROBE_FAULT_NONE) {
-		insn_good(a, rec->insn);
-		return true;
-	}
-	insn_failed(a, rec->insn, rec);
-	return false;
-}
-
-static const struct probe_save *save_of(const struct probe_data *d,
-					unsigned int record)
-{
-	for (unsigned int i = 0; i < d->nr_saves && i < PROBE_MAX_SAVES; i++)
-		if (d->save[i].record == record &&
-		    d->save[i].len <= PROBE_AREA_MAX)
-			return &d->save[i];
-	return NULL;
-}
-
-static uint64_t get64(const struct probe_save *s, uint32_t off)
-{
-	uint64_t v = 0;
-
-	if (off + sizeof(v) <= s->len)
-		memcpy(&v, s->data + off, sizeof(v));
-	return v;
-}
-
-/* Where the marker of component i is in s, or -1. */
-static long find_marker(const struct probe_save *s, unsigned int i)
-{
-	uint32_t want = probe_marker(i), v;
-
-	for (uint32_t off = 0; off + sizeof(v) <= s->len; off += sizeof(v)) {
-		memcpy(&v, s->data + off, sizeof(v));
-		if (v == want)
-			return off;
-	}
-	return -1;
-}
-
-/* Where the model puts component i's marker in the given format. */
-static uint32_t model_offset(const struct xsave_layout *l, unsigned int i,
-			     bool compacted)
-{
-	if (i == XFEATURE_FP)
-		return PROBE_X87_MARK_OFFSET;
-	if (i == XFEATURE_SSE)
-		return PROBE_SSE_MARK_OFFSET;
-	for (unsigned int k = 0; k < l->nr; k++)
-		if (l->slot[k].comp.index == i)
-			return compacted ? l->slot[k].compacted_offset
-					 : l->slot[k].standard_offset;
-	return 0;
-}
-
-static void save_record(struct analysis *a, const struct probe_record *rec,
-			unsigned int idx)
-{
-	struct xsave_layout *l = &a->layout;
-	const struct probe_save *s = save_of(a->d, idx);
-	const char *in = probe_insn_name(rec->insn);
-	bool compacted = rec->insn == PROBE_INSN_XSAVEC ||
-			 rec->insn == PROBE_INSN_XSAVES;
-	uint64_t rfbm = rec->rfbm & rec->xcr0;
-	uint64_t bv, want;
-	struct probe_prop *p;
-
-	if (rec->insn == PROBE_INSN_XSAVES)
-		rfbm = rec->rfbm & (rec->xcr0 | rec->xss);
-	if (!insn_ran(a, rec) || !s)
-		return;
-	bv = get64(s, HDR_XSTATE_BV);
-	p = prop_new(a->r, "save_xstate_bv", "%s", in);
-	snprintf(p->expected, sizeof(p->expected),
-		 "has 0x%llx, within 0x%llx",
-		 (unsigned long long)rec->marked, (unsigned long long)rfbm);
-	snprintf(p->measured, sizeof(p->measured), "0x%llx",
-		 (unsigned long long)bv);
-	prop_judge(a->r, p, (bv & rec->marked) == rec->marked && !(bv & ~rfbm),
-		   PROBE_DEFECT_LAYOUT);
-	if (compacted) {
-		want = XCOMP_BV_COMPACTED | rfbm;
-		p = prop_new(a->r, "save_xcomp_bv", "%s", in);
-		judge_hex(a->r, p, want, get64(s, HDR_XCOMP_BV),
-			  PROBE_DEFECT_LAYOUT);
-	}
-	xsave_layout_compute(a->seen, rfbm, l);
-	for (unsigned int i = 0; i < XFEATURE_KNOWN_NR; i++) {
-		long at;
-
-		if (!(rec->marked & XFEATURE_BIT(i)))
-			continue;
-		at = find_marker(s, i);
-		p = prop_new(a->r, "save_offset", "%s component %u", in, i);
-		snprintf(p->expected, sizeof(p->expected), "%u",
-			 model_offset(l, i, compacted));
-		if (at < 0)
-			snprintf(p->measured, sizeof(p->measured),
-				 "not written");
-		else
-			snprintf(p->measured, sizeof(p->measured), "%ld", at);
-		prop_judge(a->r, p, at == (long)model_offset(l, i, compacted),
-			   PROBE_DEFECT_LAYOUT);
-	}
-}
-
-static void exec_record(struct analysis *a, const struct probe_record *rec)
-{
-	struct probe_prop *p;
-
-	if (!insn_ran(a, rec))
-		return;
-	p = prop_new(a->r, "insn_runs", "%s", probe_insn_name(rec->insn));
-	snprintf(p->expected, sizeof(p->expected), "stores 1, 2");
-	snprintf(p->measured, sizeof(p->measured), "stores %u, %u",
-		 rec->regs[0], rec->regs[1]);
-	prop_judge(a->r, p, rec->regs[0] == 1 && rec->regs[1] == 2,
-		   PROBE_DEFECT_INSN);
 }
 
 static void one_record(struct analysis *a, unsigned int i, bool *entry)
@@ -534,19 +300,19 @@ static void one_record(struct analysis *a, unsigned int i, bool *entry)
 		cr4_record(a, rec);
 		break;
 	case PROBE_REC_XSETBV:
-		xsetbv_record(a, rec);
+		probe_xsetbv_record(a, rec);
 		break;
 	case PROBE_REC_WRXSS:
-		wrxss_record(a, rec);
+		probe_wrxss_record(a, rec);
 		break;
 	case PROBE_REC_RESTORE:
-		insn_ran(a, rec);
+		probe_insn_ran(a, rec);
 		break;
 	case PROBE_REC_SAVE:
-		save_record(a, rec, i);
+		probe_save_record(a, rec, i);
 		break;
 	case PROBE_REC_EXEC:
-		exec_record(a, rec);
+		probe_exec_record(a, rec);
 		break;
 	default:
 		break;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The text scanner of cpuid/: every reader of text here (the table
- * parsers of parse.c, the log reader of explain_log.c, the policy parser
- * of policy_parse.c, the banner and --xsave-order readers of linux.c and
- * xsave.c) walks its buffer with it.
+ * parsers of parse.c and parse_kvm_json.c, the log reader of
+ * explain_log.c, the policy parser of policy_parse.c, the banner and
+ * --xsave-order readers of linux.c and xsave.c) walks its buffer with it.
  *
  * A struct scan is a slice of the caller's buffer: never copied, never
  * NUL-terminated. Functions that match advance the slice only on success,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests of the candidate search of `xsvm explain` (cpuid/explain_search.c):
+ * Tests of the candidate search of `xsvm explain` (cpuid/explain_search.c,
+ * cpuid/explain_candidates.c):
  * one log of tests/data/logs/ per computation, and crafted tables.
  */
 #include <setjmp.h>

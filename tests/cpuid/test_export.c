@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests of the export formats (kvm-json and cpuid -r: printers in
- * cpuid/parse.c and the kvm-json reader) and of cpuid_xsave_diff().
+ * Tests of the export formats (kvm-json and cpuid -r: the printers of
+ * cpuid/print.c and the reader of cpuid/parse_kvm_json.c) and of
+ * cpuid_xsave_diff().
  */
 #include <setjmp.h>
 #include <stdarg.h>

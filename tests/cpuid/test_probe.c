@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests of cpuid/probe.c (the probe's records against the model) and
+ * Tests of cpuid/probe.c and probe_insn.c (the probe's records against the
+ * model) and
  * cpuid/blame.c (whose fault a kernel's size warning is), on the records a
  * host with each known defect sends.
  */

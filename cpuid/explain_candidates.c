@@ -26,32 +26,30 @@ struct words {
 };
 
 static const struct words states[] = {
-	[ST_XCR0_ONLY] = {"xcr0_without_xss", "EBX sized from XCR0 without XSS",
-			  EXPLAIN_WRONG_STATE},
-	[ST_XSS_WRITE] = {"ebx_not_updated_after_xss_write",
-			  "EBX not updated after the XSS write",
-			  EXPLAIN_STALE_EBX},
-	[ST_XSS_ONLY] = {"xss_without_xcr0", "EBX sized from XSS without XCR0",
-			 EXPLAIN_WRONG_STATE},
-	[ST_RESET] = {"ebx_not_updated_after_xsetbv",
-		      "EBX not updated after XSETBV", EXPLAIN_STALE_EBX},
+	[ST_XCR0_ONLY] = { "xcr0_without_xss", "EBX sized from XCR0 without XSS",
+			   EXPLAIN_WRONG_STATE },
+	[ST_XSS_WRITE] = { "ebx_not_updated_after_xss_write",
+			   "EBX not updated after the XSS write",
+			   EXPLAIN_STALE_EBX },
+	[ST_XSS_ONLY] = { "xss_without_xcr0", "EBX sized from XSS without XCR0",
+			  EXPLAIN_WRONG_STATE },
+	[ST_RESET] = { "ebx_not_updated_after_xsetbv",
+		       "EBX not updated after XSETBV", EXPLAIN_STALE_EBX },
 };
 
 static const struct words formulas[] = {
-	[FO_NO_ALIGN] =
-		{"no_alignment", "alignment ignored", EXPLAIN_NO_ALIGN,
-		 "compacted size with no 64-byte alignment",
-		 "the host ignores 0xd.i ECX bit 1 (64-byte alignment)"},
-	[FO_STANDARD] =
-		{"standard_size_for_compacted",
-		 "standard-format size where the compacted one is due",
-		 EXPLAIN_WRONG_FORMAT, "standard-format size",
-		 "the host reports the standard-format size in 0xd.1 EBX where the compacted format is due"},
-	[FO_COMPACTED] =
-		{"compacted_size_for_standard",
-		 "compacted size where the standard one is due",
-		 EXPLAIN_WRONG_FORMAT, "compacted size",
-		 "the host reports a compacted size in 0xd.0 EBX where the standard format is due"},
+	[FO_NO_ALIGN] = { "no_alignment", "alignment ignored",
+			  EXPLAIN_NO_ALIGN,
+			  "compacted size with no 64-byte alignment",
+			  "the host ignores 0xd.i ECX bit 1 (64-byte alignment)" },
+	[FO_STANDARD] = { "standard_size_for_compacted",
+			  "standard-format size where the compacted one is due",
+			  EXPLAIN_WRONG_FORMAT, "standard-format size",
+			  "the host reports the standard-format size in 0xd.1 EBX where the compacted format is due" },
+	[FO_COMPACTED] = { "compacted_size_for_standard",
+			   "compacted size where the standard one is due",
+			   EXPLAIN_WRONG_FORMAT, "compacted size",
+			   "the host reports a compacted size in 0xd.0 EBX where the standard format is due" },
 };
 
 /* Added to the size; the words say why. */
@@ -59,28 +57,24 @@ static const struct legacy_defect {
 	int32_t delta;
 	struct words words;
 } legacy[] = {
-	{512,
-	 {"legacy_area_counted_twice", "legacy area counted twice",
-	  EXPLAIN_LEGACY_AREA, NULL,
-	  "the host adds the 512-byte legacy area twice"}},
-	{-512,
-	 {"legacy_area_left_out", "legacy area left out", EXPLAIN_LEGACY_AREA,
-	  NULL, "the host leaves out the 512-byte legacy area"}},
-	{64,
-	 {"header_counted_twice", "XSAVE header counted twice",
-	  EXPLAIN_LEGACY_AREA, NULL,
-	  "the host adds the 64-byte XSAVE header twice"}},
-	{-64,
-	 {"header_left_out", "XSAVE header left out", EXPLAIN_LEGACY_AREA, NULL,
-	  "the host leaves out the 64-byte XSAVE header"}},
-	{576,
-	 {"legacy_area_and_header_counted_twice",
-	  "legacy area and header counted twice", EXPLAIN_LEGACY_AREA, NULL,
-	  "the host adds the legacy area and header (576 bytes) twice"}},
-	{-576,
-	 {"legacy_area_and_header_left_out", "legacy area and header left out",
-	  EXPLAIN_LEGACY_AREA, NULL,
-	  "the host leaves out the legacy area and header (576 bytes)"}},
+	{ 512, { "legacy_area_counted_twice", "legacy area counted twice",
+		 EXPLAIN_LEGACY_AREA, NULL,
+		 "the host adds the 512-byte legacy area twice" } },
+	{ -512, { "legacy_area_left_out", "legacy area left out",
+		  EXPLAIN_LEGACY_AREA, NULL,
+		  "the host leaves out the 512-byte legacy area" } },
+	{ 64, { "header_counted_twice", "XSAVE header counted twice",
+		EXPLAIN_LEGACY_AREA, NULL,
+		"the host adds the 64-byte XSAVE header twice" } },
+	{ -64, { "header_left_out", "XSAVE header left out",
+		 EXPLAIN_LEGACY_AREA, NULL,
+		 "the host leaves out the 64-byte XSAVE header" } },
+	{ 576, { "legacy_area_and_header_counted_twice",
+		 "legacy area and header counted twice", EXPLAIN_LEGACY_AREA,
+		 NULL, "the host adds the legacy area and header (576 bytes) twice" } },
+	{ -576, { "legacy_area_and_header_left_out",
+		  "legacy area and header left out", EXPLAIN_LEGACY_AREA, NULL,
+		  "the host leaves out the legacy area and header (576 bytes)" } },
 };
 
 #define NR_LEGACY (sizeof(legacy) / sizeof(legacy[0]))
@@ -163,7 +157,7 @@ static void apply(struct computation *c, const struct defect *d)
 uint32_t explain_size_with(const struct search *s, const struct defect *a,
 			   const struct defect *b, bool *ok)
 {
-	struct computation c = {ST_ENABLED, FO_IN_ORDER, -1, -1};
+	struct computation c = { ST_ENABLED, FO_IN_ORDER, -1, -1 };
 	uint32_t v = 0;
 
 	if (a)
@@ -179,7 +173,7 @@ uint32_t explain_size_with(const struct search *s, const struct defect *a,
 static void add_defect(struct search *s, enum dimension dim, unsigned int arg)
 {
 	if (s->nr < SEARCH_MAX_DEFECTS)
-		s->d[s->nr++] = (struct defect){dim, arg};
+		s->d[s->nr++] = (struct defect){ dim, arg };
 }
 
 /* The defects that apply to this format and state, in rank order. */
@@ -303,9 +297,7 @@ static void put_figure(struct explain_buf *b, const struct search *s,
 		break;
 	case ST_RESET:
 		if (r->compacted)
-			explain_put(
-				b,
-				"XCR0 0x1 (x87 only) and XSS 0, the reset values");
+			explain_put(b, "XCR0 0x1 (x87 only) and XSS 0, the reset values");
 		else
 			explain_put(b, "XCR0 0x1 (x87 only), the reset value");
 		break;
@@ -343,32 +335,22 @@ static void put_why(struct explain_buf *b, const struct search *s,
 	switch (d->dim) {
 	case DIM_STATE:
 		if (d->arg == ST_XCR0_ONLY)
-			explain_put(
-				b,
-				"0xd.1 EBX sized from XCR0 alone, without the supervisor components of XSS 0x%llx",
-				xss);
+			explain_put(b, "0xd.1 EBX sized from XCR0 alone, without the supervisor components of XSS 0x%llx",
+				    xss);
 		else if (d->arg == ST_XSS_WRITE)
-			explain_put(
-				b,
-				"0xd.1 EBX was not updated after the kernel's IA32_XSS write of 0x%llx (it writes XCR0 first, then XSS)",
-				xss);
+			explain_put(b, "0xd.1 EBX was not updated after the kernel's IA32_XSS write of 0x%llx (it writes XCR0 first, then XSS)",
+				    xss);
 		else if (d->arg == ST_XSS_ONLY)
-			explain_put(
-				b,
-				"0xd.1 EBX sized from XSS alone, without the user components of XCR0 0x%llx",
-				xcr0);
+			explain_put(b, "0xd.1 EBX sized from XSS alone, without the user components of XCR0 0x%llx",
+				    xcr0);
 		else
-			explain_put(
-				b,
-				"EBX was not updated after the kernel's XSETBV to 0x%llx (a host that does not intercept XSETBV, or does not recompute 0xd.%u EBX)",
-				xcr0, r->compacted ? 1 : 0);
+			explain_put(b, "EBX was not updated after the kernel's XSETBV to 0x%llx (a host that does not intercept XSETBV, or does not recompute 0xd.%u EBX)",
+				    xcr0, r->compacted ? 1 : 0);
 		break;
 	case DIM_COMPONENT:
 		v = &s->variants[d->arg];
-		explain_put(
-			b,
-			"the host takes component %u from another CPU model (",
-			v->index);
+		explain_put(b, "the host takes component %u from another CPU model (",
+			    v->index);
 		put_layout(b, v->size, v->offset, v->aligned);
 		explain_put(b, ", as in %.*s; this table: ",
 			    (int)strcspn(v->dumps, " "), v->dumps);
@@ -390,7 +372,7 @@ void explain_record_candidate(struct search *s, const struct defect *a,
 			      const struct defect *b, uint32_t size)
 {
 	struct explain_result *r = s->r;
-	struct computation c = {ST_ENABLED, FO_IN_ORDER, -1, -1};
+	struct computation c = { ST_ENABLED, FO_IN_ORDER, -1, -1 };
 	struct explain_candidate *k;
 	char n1[EXPLAIN_NAME_LEN], n2[EXPLAIN_NAME_LEN];
 	struct explain_buf t;
@@ -415,7 +397,7 @@ void explain_record_candidate(struct search *s, const struct defect *a,
 	apply(&c, a);
 	if (b)
 		apply(&c, b);
-	t = (struct explain_buf){k->text, sizeof(k->text), 0};
+	t = (struct explain_buf){ k->text, sizeof(k->text), 0 };
 	put_title(&t, s, a);
 	if (b) {
 		explain_put(&t, " and ");

@@ -42,14 +42,12 @@ static void dump_leaves(struct linux_model *m)
 		return;
 	m->dumped = true;
 	for (unsigned int i = 0; i < m->vi->xfeature_max + 10; i++) {
-		const struct cpuid_entry *e =
-			cpuid_table_find(m->t, XSAVE_LEAF, i);
-		struct cpuid_entry z = {.leaf = XSAVE_LEAF, .subleaf = i};
+		const struct cpuid_entry *e = cpuid_table_find(m->t, XSAVE_LEAF, i);
+		struct cpuid_entry z = { .leaf = XSAVE_LEAF, .subleaf = i };
 
 		if (!e)
 			e = &z;
-		emit(m,
-		     "CPUID[%02x, %02x]: eax=%08x ebx=%08x ecx=%08x edx=%08x",
+		emit(m, "CPUID[%02x, %02x]: eax=%08x ebx=%08x ecx=%08x edx=%08x",
 		     XSAVE_LEAF, i, e->eax, e->ebx, e->ecx, e->edx);
 	}
 }
@@ -85,14 +83,11 @@ static void check_tile_data(struct linux_model *m, uint32_t size)
 	uint32_t max_tile = 0, state_size;
 
 	for (uint32_t p = 1; p <= max_palid && p <= TILE_MAX_PALETTES; p++) {
-		uint16_t bytes =
-			cpuid_table_reg(m->t, LEAF_TILE, p, CPUID_EAX) >> 16;
-		uint16_t names =
-			cpuid_table_reg(m->t, LEAF_TILE, p, CPUID_EBX) >> 16;
+		uint16_t bytes = cpuid_table_reg(m->t, LEAF_TILE, p, CPUID_EAX) >> 16;
+		uint16_t names = cpuid_table_reg(m->t, LEAF_TILE, p, CPUID_EBX) >> 16;
 
 		if (bytes != KERNEL_TILE_BYTES) {
-			emit(m,
-			     "XFEATURE_XTILE_DATA: struct is %u bytes, cpu xtile %d bytes",
+			emit(m, "XFEATURE_XTILE_DATA: struct is %u bytes, cpu xtile %d bytes",
 			     KERNEL_TILE_BYTES, bytes);
 			dump_leaves(m);
 			return;
@@ -102,8 +97,7 @@ static void check_tile_data(struct linux_model *m, uint32_t size)
 	}
 	state_size = KERNEL_TILE_BYTES * max_tile;
 	if (size != state_size) {
-		emit(m,
-		     "XFEATURE_XTILE_DATA: calculated size is %u bytes, cpu state %d bytes",
+		emit(m, "XFEATURE_XTILE_DATA: calculated size is %u bytes, cpu state %d bytes",
 		     state_size, (int)size);
 		dump_leaves(m);
 	}
@@ -133,9 +127,7 @@ static void check_struct_size(struct linux_model *m, unsigned int i)
 static bool check_struct_6x(struct linux_model *m, unsigned int i)
 {
 	if (!(m->vi->has_struct & BIT(i))) {
-		emit(m,
-		     "XSAVE consistency problem: No structure for xstate: %u",
-		     i);
+		emit(m, "XSAVE consistency problem: No structure for xstate: %u", i);
 		dump_leaves(m);
 		return false;
 	}
@@ -186,8 +178,7 @@ static bool paranoid_size_valid_6x(struct linux_model *m)
 		if (!check_struct_6x(m, i))
 			return false;
 		if (!r->xsaves && comp_supervisor(m, i)) {
-			emit(m,
-			     "XSAVE consistency problem: Got supervisor feature %u, but XSAVES not advertised",
+			emit(m, "XSAVE consistency problem: Got supervisor feature %u, but XSAVES not advertised",
 			     i);
 			dump_leaves(m);
 			return false;
@@ -196,8 +187,8 @@ static bool paranoid_size_valid_6x(struct linux_model *m)
 	r->size = calculate_size(m, r->max_features, r->compacted);
 	if (r->size == r->reported_size)
 		return true;
-	emit(m, "XSAVE consistency problem: size %u != kernel_size %u", r->size,
-	     r->reported_size);
+	emit(m, "XSAVE consistency problem: size %u != kernel_size %u",
+	     r->size, r->reported_size);
 	dump_leaves(m);
 	r->warn_site = m->vi->warn_site;
 	return false;
@@ -261,7 +252,7 @@ static uint32_t old_walk_step(struct linux_model *m, unsigned int i,
 static void old_size_checks(struct linux_model *m)
 {
 	struct linux_result *r = m->r;
-	struct old_warned w = {false, false, false};
+	struct old_warned w = { false, false, false };
 	uint32_t size = XSAVE_EXT_START;
 
 	for (unsigned int i = 2; i < m->vi->xfeature_max; i++) {
@@ -288,10 +279,8 @@ static void print_features(struct linux_model *m)
 
 	for (unsigned int i = 0; i < XSAVE_MAX_COMPONENTS; i++)
 		if (mask & BIT(i))
-			emit(m,
-			     "x86/fpu: Supporting XSAVE feature 0x%03llx: '%s'",
-			     (unsigned long long)BIT(i),
-			     feature_name(m->vi, i));
+			emit(m, "x86/fpu: Supporting XSAVE feature 0x%03llx: '%s'",
+			     (unsigned long long)BIT(i), feature_name(m->vi, i));
 }
 
 /* print_xstate_offset_size() and the closing "Enabled" line. */
@@ -310,12 +299,10 @@ static void print_layout(struct linux_model *m)
 			off = (int)s->compacted_offset;
 		else if (m->vi->old_check && s->comp.supervisor)
 			off = -1; /* 5.15 leaves no offset for these */
-		emit(m,
-		     "x86/fpu: xstate_offset[%u]: %4d, xstate_sizes[%u]: %4d",
+		emit(m, "x86/fpu: xstate_offset[%u]: %4d, xstate_sizes[%u]: %4d",
 		     i, off, i, (int)s->comp.size);
 	}
-	emit(m,
-	     "x86/fpu: Enabled xstate features 0x%llx, context size is %d bytes, using '%s' format.",
+	emit(m, "x86/fpu: Enabled xstate features 0x%llx, context size is %d bytes, using '%s' format.",
 	     (unsigned long long)r->max_features, (int)r->reported_size,
 	     r->compacted ? "compacted" : "standard");
 }
@@ -334,8 +321,7 @@ void linux_run_5_15(struct linux_model *m)
 	struct linux_result *r = m->r;
 
 	if (r->reported_size > KERNEL_FPSTATE_BUF) {
-		emit(m,
-		     "x86/fpu: xstate buffer too small (%u < %d), disabling xsave",
+		emit(m, "x86/fpu: xstate buffer too small (%u < %d), disabling xsave",
 		     KERNEL_FPSTATE_BUF, (int)r->reported_size);
 		disable_xsave(m);
 		return;
@@ -358,12 +344,10 @@ void linux_run_6x(struct linux_model *m)
 	def_size = calculate_size(m, def, r->compacted);
 	if (def_size > KERNEL_FPSTATE_BUF) {
 		if (m->vi->says_disabled)
-			emit(m,
-			     "x86/fpu: init_fpstate buffer too small (%u < %d)",
+			emit(m, "x86/fpu: init_fpstate buffer too small (%u < %d)",
 			     KERNEL_FPSTATE_BUF, (int)def_size);
 		else
-			emit(m,
-			     "x86/fpu: init_fpstate buffer too small (%u < %d), disabling XSAVE",
+			emit(m, "x86/fpu: init_fpstate buffer too small (%u < %d), disabling XSAVE",
 			     KERNEL_FPSTATE_BUF, (int)def_size);
 		disable_xsave(m);
 		return;
@@ -384,14 +368,12 @@ void linux_early_exit(struct linux_model *m, const struct linux_entry *en)
 		     en->flags.fxsr ? "FXSAVE" : "FSAVE");
 		break;
 	case STAGE_NO_FPSSE:
-		emit(m,
-		     "x86/fpu: FP/SSE not present amongst the CPU's xstate features: 0x%llx.",
+		emit(m, "x86/fpu: FP/SSE not present amongst the CPU's xstate features: 0x%llx.",
 		     (unsigned long long)en->raw);
 		disable_xsave(m);
 		break;
 	case STAGE_APX_MPX:
-		emit(m,
-		     "x86/fpu: Both APX/MPX present in the CPU's xstate features: 0x%llx.",
+		emit(m, "x86/fpu: Both APX/MPX present in the CPU's xstate features: 0x%llx.",
 		     (unsigned long long)en->raw);
 		disable_xsave(m);
 		break;

@@ -10,9 +10,9 @@
 
 #include "linux.h"
 
-#define LEAF_FEATURES	  0x1u
+#define LEAF_FEATURES 0x1u
 #define LEAF_EXT_FEATURES 0x7u
-#define LEAF_TILE	  0x1du
+#define LEAF_TILE 0x1du
 
 /* sizeof(union fpregs_state) / sizeof(init_fpstate.regs): one page */
 #define KERNEL_FPSTATE_BUF 4096u
@@ -21,29 +21,29 @@
 /* Bound on palettes walked in leaf 0x1D (the kernel trusts EAX). */
 #define TILE_MAX_PALETTES 256u
 
-#define BIT(i)		  XFEATURE_BIT(i)
+#define BIT(i) XFEATURE_BIT(i)
 #define MASK_USER_DYNAMIC BIT(XFEATURE_XTILE_DATA)
-#define MASK_APX	  BIT(XFEATURE_APX)
+#define MASK_APX BIT(XFEATURE_APX)
 
 /* What differs between the modelled kernels. */
 struct linux_version_info {
 	const char *name;
-	unsigned int xfeature_max; /* the dump has xfeature_max + 10 lines */
-	uint64_t user_supported;   /* XFEATURE_MASK_USER_SUPPORTED */
-	uint64_t sup_supported;	   /* XFEATURE_MASK_SUPERVISOR_SUPPORTED */
-	uint64_t has_struct; /* components check_xstate_against_struct knows */
-	uint64_t named;	     /* components xfeature_names[] names */
-	uint64_t printed;    /* components print_xstate_features() lists */
-	uint64_t sup_fixed_offset; /* 5.15: XFEATURE_MASK_SUPERVISOR_ALL */
-	const char *warn_site;	   /* the size-mismatch WARN */
-	bool old_check;		   /* 5.15: do_extra_xstate_size_checks() */
+	unsigned int xfeature_max;  /* the dump has xfeature_max + 10 lines */
+	uint64_t user_supported;    /* XFEATURE_MASK_USER_SUPPORTED */
+	uint64_t sup_supported;	    /* XFEATURE_MASK_SUPERVISOR_SUPPORTED */
+	uint64_t has_struct;	    /* components check_xstate_against_struct knows */
+	uint64_t named;		    /* components xfeature_names[] names */
+	uint64_t printed;	    /* components print_xstate_features() lists */
+	uint64_t sup_fixed_offset;  /* 5.15: XFEATURE_MASK_SUPERVISOR_ALL */
+	const char *warn_site;	    /* the size-mismatch WARN */
+	bool old_check;		/* 5.15: do_extra_xstate_size_checks() */
 	bool xsavec_compacts;	/* 6.x: XSAVEC alone selects compacted format */
 	bool pkru_ospke;	/* PKRU needs OSPKE rather than PKU */
 	bool cet_user;		/* CET_U needs SHSTK */
 	bool cet_kernel;	/* CET_S needs SHSTK */
 	bool amx;		/* TILECFG/TILEDATA need AMX_TILE, XFD */
 	bool apx;		/* APX needs APX; APX and MPX conflict */
-	bool named_struct_warn; /* "[name]: struct is", not "XFEATURE_X:" */
+	bool named_struct_warn; /* "[name]: struct is" instead of "XFEATURE_X:" */
 	bool largest_offset;	/* standard size from the largest offset */
 	bool says_disabled;	/* "x86/fpu: XSAVE disabled" on every failure */
 };
@@ -77,8 +77,8 @@ struct linux_entry {
 	enum linux_stage stage;
 	struct linux_flags flags;
 	bool flags_assumed;
-	uint64_t raw; /* 0xD.0 EDX:EAX | 0xD.1 EDX:ECX */
-	uint64_t max; /* fpu_kernel_cfg.max_features / xfeatures_mask_all */
+	uint64_t raw;	  /* 0xD.0 EDX:EAX | 0xD.1 EDX:ECX */
+	uint64_t max;	  /* fpu_kernel_cfg.max_features / xfeatures_mask_all */
 	uint64_t xcr0, xss;
 	bool compacted;
 };

@@ -41,8 +41,8 @@ static int json_fail(struct json_reader *j, int code, const char *fmt, ...)
 
 static void json_space(struct json_reader *j)
 {
-	while (j->p < j->end &&
-	       (scan_is_blank(*j->p) || *j->p == '\n' || *j->p == '\r')) {
+	while (j->p < j->end && (scan_is_blank(*j->p) || *j->p == '\n' ||
+				 *j->p == '\r')) {
 		if (*j->p == '\n')
 			j->ps->lineno++;
 		j->p++;
@@ -94,9 +94,8 @@ static int json_key(struct json_reader *j, char key[JSON_KEY_MAX + 1])
 		if (*j->p == '"')
 			break;
 		if (*j->p == '\\')
-			return json_fail(
-				j, EINVAL,
-				"escape sequences are not supported in keys");
+			return json_fail(j, EINVAL,
+					 "escape sequences are not supported in keys");
 		if (n == JSON_KEY_MAX)
 			return json_fail(j, EINVAL,
 					 "key too long (over %d characters)",
@@ -116,10 +115,7 @@ static bool is_alnum_or_sign(char ch)
 	       (ch >= 'A' && ch <= 'Z') || ch == '.' || ch == '+' || ch == '-';
 }
 
-/*
- * A JSON integer from 0 to UINT32_MAX; ctx ("entries[3]: ") prefixes
- * messages.
- */
+/* A JSON integer from 0 to UINT32_MAX; ctx ("entries[3]: ") prefixes messages. */
 static int json_u32(struct json_reader *j, const char *ctx, const char *key,
 		    uint32_t *out)
 {
@@ -128,26 +124,26 @@ static int json_u32(struct json_reader *j, const char *ctx, const char *key,
 	uint64_t v = 0;
 
 	json_space(j);
-	s = (struct scan){j->p, (size_t)(j->end - j->p)};
+	s = (struct scan){ j->p, (size_t)(j->end - j->p) };
 	st = scan_dec(&s, UINT32_MAX, &v);
 	if (st == SCAN_NUM_NONE || (s.n && is_alnum_or_sign(*s.p)) ||
 	    (*j->p == '0' && s.p - j->p > 1)) {
-		return json_fail(
-			j, EINVAL,
-			"%s'%s' is not a decimal number from 0 to 4294967295",
-			ctx, key);
+		return json_fail(j, EINVAL,
+				 "%s'%s' is not a decimal number from 0 to 4294967295",
+				 ctx, key);
 	}
 	j->p = s.p;
 	if (st == SCAN_NUM_RANGE)
 		return json_fail(j, ERANGE,
-				 "%s'%s' value out of range (over 32 bits)",
-				 ctx, key);
+				 "%s'%s' value out of range (over 32 bits)", ctx,
+				 key);
 	*out = (uint32_t)v;
 	return 0;
 }
 
-static const char *const kvm_json_keys[] = {"function", "index", "flags", "eax",
-					    "ebx",	"ecx",	 "edx"};
+static const char *const kvm_json_keys[] = { "function", "index", "flags",
+					     "eax",	 "ebx",	  "ecx",
+					     "edx" };
 enum { KJ_FUNCTION, KJ_INDEX, KJ_FLAGS, KJ_EAX, KJ_NR_KEYS = 7 };
 
 static int kvm_json_key_index(const char *key)
@@ -173,13 +169,12 @@ static int kvm_json_members(struct json_reader *j, const char *ctx,
 			return ret;
 		k = kvm_json_key_index(key);
 		if (k < 0)
-			return json_fail(
-				j, EINVAL,
-				"%sunknown key '%s' (expected function, index, flags, eax, ebx, ecx, edx)",
-				ctx, key);
+			return json_fail(j, EINVAL,
+					 "%sunknown key '%s' (expected function, index, flags, eax, ebx, ecx, edx)",
+					 ctx, key);
 		if (*seen & (1u << k))
-			return json_fail(j, EINVAL, "%sduplicate key '%s'", ctx,
-					 key);
+			return json_fail(j, EINVAL, "%sduplicate key '%s'",
+					 ctx, key);
 		*seen |= 1u << k;
 		ret = json_u32(j, ctx, key, &v[k]);
 		if (ret)
@@ -209,11 +204,10 @@ static int kvm_json_add(struct parser *ps, struct cpuid_table *t,
 	}
 	want = cpuid_leaf_is_indexed(v[KJ_FUNCTION]) ? CPUID_FLAG_INDEXED : 0;
 	if (v[KJ_FLAGS] != want) {
-		snprintf(
-			why, sizeof(why),
-			"%s'flags' %u does not match leaf 0x%x, which is %s (flags %u)",
-			ctx, v[KJ_FLAGS], v[KJ_FUNCTION],
-			want ? "indexed" : "not indexed", want);
+		snprintf(why, sizeof(why),
+			 "%s'flags' %u does not match leaf 0x%x, which is %s (flags %u)",
+			 ctx, v[KJ_FLAGS], v[KJ_FUNCTION],
+			 want ? "indexed" : "not indexed", want);
 		return parse_fail(ps, EINVAL, why);
 	}
 	return parse_add(ps, t, v[KJ_FUNCTION], v[KJ_INDEX], &v[KJ_EAX]);
@@ -222,7 +216,7 @@ static int kvm_json_add(struct parser *ps, struct cpuid_table *t,
 static int kvm_json_entry(struct json_reader *j, struct cpuid_table *t,
 			  unsigned int idx)
 {
-	uint32_t v[KJ_NR_KEYS] = {0};
+	uint32_t v[KJ_NR_KEYS] = { 0 };
 	unsigned int line, now, seen = 0;
 	char ctx[32];
 	int ret;
@@ -278,10 +272,9 @@ static int kvm_json_member(struct json_reader *j, struct cpuid_table *t,
 		*seen |= 1;
 		ret = json_u32(j, "", "nent", nent);
 		if (!ret && *nent > CPUID_TABLE_MAX)
-			ret = json_fail(
-				j, ENOSPC,
-				"'nent' %u is over the table's %u entries",
-				*nent, CPUID_TABLE_MAX);
+			ret = json_fail(j, ENOSPC,
+					"'nent' %u is over the table's %u entries",
+					*nent, CPUID_TABLE_MAX);
 		return ret;
 	}
 	if (!strcmp(key, "entries")) {
@@ -298,7 +291,7 @@ static int kvm_json_member(struct json_reader *j, struct cpuid_table *t,
 int kvm_json_parse(struct parser *ps, const char *text, size_t len,
 		   struct cpuid_table *t)
 {
-	struct json_reader j = {.ps = ps, .p = text, .end = text + len};
+	struct json_reader j = { .ps = ps, .p = text, .end = text + len };
 	unsigned int seen = 0;
 	uint32_t nent = 0;
 	int ret;

@@ -53,10 +53,9 @@ int policy_xfam_check(const struct policy *p, uint64_t platform, uint64_t xfam,
 	char what[320], na[96], nb[96];
 
 	if (!p->uses_xfam)
-		return xsvm_err_set(
-			err, EINVAL,
-			"policy %s has no XFAM (no xfam-allowed line): --xfam does not apply",
-			p->name);
+		return xsvm_err_set(err, EINVAL,
+				    "policy %s has no XFAM (no xfam-allowed line): --xfam does not apply",
+				    p->name);
 	if ((bad = p->xfam_required & ~xfam)) {
 		policy_comp_names(bad, na, sizeof(na));
 		snprintf(what, sizeof(what),
@@ -67,11 +66,10 @@ int policy_xfam_check(const struct policy *p, uint64_t platform, uint64_t xfam,
 	}
 	if ((bad = xfam & ~p->xfam_allowed)) {
 		policy_comp_names(bad, na, sizeof(na));
-		snprintf(
-			what, sizeof(what),
-			"components 0x%llx (%s) are outside the allowed mask 0x%llx",
-			(unsigned long long)bad, na,
-			(unsigned long long)p->xfam_allowed);
+		snprintf(what, sizeof(what),
+			 "components 0x%llx (%s) are outside the allowed mask 0x%llx",
+			 (unsigned long long)bad, na,
+			 (unsigned long long)p->xfam_allowed);
 		return xfam_fail(err, xfam, what, "xfam-allowed", p->name,
 				 p->xfam_allowed_line);
 	}
@@ -79,35 +77,32 @@ int policy_xfam_check(const struct policy *p, uint64_t platform, uint64_t xfam,
 		const struct policy_rule *g = gate_rule(p, bad);
 
 		policy_comp_names(bad, na, sizeof(na));
-		snprintf(
-			what, sizeof(what),
-			"components 0x%llx (%s) are not allowed: a fixed0 rule clears their feature bit",
-			(unsigned long long)bad, na);
+		snprintf(what, sizeof(what),
+			 "components 0x%llx (%s) are not allowed: a fixed0 rule clears their feature bit",
+			 (unsigned long long)bad, na);
 		return xfam_fail(err, xfam, what, "feature", p->name,
 				 g ? g->line : 0);
 	}
 	if ((bad = xfam & ~platform)) {
 		policy_comp_names(bad, na, sizeof(na));
-		snprintf(
-			what, sizeof(what),
-			"components 0x%llx (%s) are not supported by the source table (0xD.0/0xD.1: 0x%llx)",
-			(unsigned long long)bad, na,
-			(unsigned long long)platform);
+		snprintf(what, sizeof(what),
+			 "components 0x%llx (%s) are not supported by the source table (0xD.0/0xD.1: 0x%llx)",
+			 (unsigned long long)bad, na,
+			 (unsigned long long)platform);
 		return xfam_fail(err, xfam, what, "platform", p->name,
 				 p->xfam_allowed_line);
 	}
 	for (unsigned int i = 0; i < p->nr_rules; i++) {
 		const struct policy_rule *r = &p->rules[i];
 
-		if (r->kind == POLICY_XFAM_ALL_OR_NONE && (xfam & r->comps) &&
-		    (xfam & r->comps) != r->comps) {
+		if (r->kind == POLICY_XFAM_ALL_OR_NONE &&
+		    (xfam & r->comps) && (xfam & r->comps) != r->comps) {
 			policy_comp_names(r->comps, na, sizeof(na));
 			policy_comp_names(xfam & r->comps, nb, sizeof(nb));
-			snprintf(
-				what, sizeof(what),
-				"components 0x%llx (%s) must be all set or all clear; only 0x%llx (%s) is set",
-				(unsigned long long)r->comps, na,
-				(unsigned long long)(xfam & r->comps), nb);
+			snprintf(what, sizeof(what),
+				 "components 0x%llx (%s) must be all set or all clear; only 0x%llx (%s) is set",
+				 (unsigned long long)r->comps, na,
+				 (unsigned long long)(xfam & r->comps), nb);
 		} else if (r->kind == POLICY_XFAM_REQUIRES &&
 			   (xfam & r->comps) && (xfam & r->then) != r->then) {
 			policy_comp_names(xfam & r->comps, na, sizeof(na));

@@ -44,8 +44,8 @@ static void out_printf(struct out *o, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	out_put(o, line,
-		(size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	out_put(o, line, (size_t)n < sizeof(line) ? (size_t)n :
+						    sizeof(line) - 1);
 }
 
 static size_t out_finish(struct out *o)
@@ -57,7 +57,7 @@ static size_t out_finish(struct out *o)
 
 size_t cpuid_table_print(const struct cpuid_table *t, char *buf, size_t len)
 {
-	struct out o = {.buf = buf, .len = len};
+	struct out o = { .buf = buf, .len = len };
 
 	for (unsigned int i = 0; i < t->nr; i++) {
 		char line[128];
@@ -72,36 +72,35 @@ size_t cpuid_table_print(const struct cpuid_table *t, char *buf, size_t len)
 size_t cpuid_table_print_kvm_json(const struct cpuid_table *t, char *buf,
 				  size_t len)
 {
-	struct out o = {.buf = buf, .len = len};
+	struct out o = { .buf = buf, .len = len };
 
 	out_printf(&o, "{\n  \"nent\": %u,\n  \"entries\": [\n", t->nr);
 	for (unsigned int i = 0; i < t->nr; i++) {
 		const struct cpuid_entry *e = &t->e[i];
 
-		out_printf(
-			&o,
-			"    {\"function\": %u, \"index\": %u, \"flags\": %u, \"eax\": %u, \"ebx\": %u, \"ecx\": %u, \"edx\": %u}%s\n",
-			e->leaf, e->subleaf,
-			cpuid_leaf_is_indexed(e->leaf) ? CPUID_FLAG_INDEXED : 0,
-			e->eax, e->ebx, e->ecx, e->edx,
-			i + 1 < t->nr ? "," : "");
+		out_printf(&o,
+			   "    {\"function\": %u, \"index\": %u, \"flags\": %u, \"eax\": %u, \"ebx\": %u, \"ecx\": %u, \"edx\": %u}%s\n",
+			   e->leaf, e->subleaf,
+			   cpuid_leaf_is_indexed(e->leaf) ? CPUID_FLAG_INDEXED : 0,
+			   e->eax, e->ebx, e->ecx, e->edx,
+			   i + 1 < t->nr ? "," : "");
 	}
 	out_printf(&o, "  ]\n}\n");
 	return out_finish(&o);
 }
 
-size_t cpuid_table_print_raw(const struct cpuid_table *t, char *buf, size_t len)
+size_t cpuid_table_print_raw(const struct cpuid_table *t, char *buf,
+			     size_t len)
 {
-	struct out o = {.buf = buf, .len = len};
+	struct out o = { .buf = buf, .len = len };
 
 	out_printf(&o, "CPU 0:\n");
 	for (unsigned int i = 0; i < t->nr; i++) {
 		const struct cpuid_entry *e = &t->e[i];
 
-		out_printf(
-			&o,
-			"   0x%08x 0x%02x: eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x\n",
-			e->leaf, e->subleaf, e->eax, e->ebx, e->ecx, e->edx);
+		out_printf(&o,
+			   "   0x%08x 0x%02x: eax=0x%08x ebx=0x%08x ecx=0x%08x edx=0x%08x\n",
+			   e->leaf, e->subleaf, e->eax, e->ebx, e->ecx, e->edx);
 	}
 	return out_finish(&o);
 }
@@ -109,7 +108,7 @@ size_t cpuid_table_print_raw(const struct cpuid_table *t, char *buf, size_t len)
 size_t cpuid_table_print_format(const struct cpuid_table *t,
 				enum cpuid_format f, char *buf, size_t len)
 {
-	struct out o = {.buf = buf, .len = len};
+	struct out o = { .buf = buf, .len = len };
 
 	switch (f) {
 	case CPUID_FORMAT_DUMP:
@@ -133,9 +132,9 @@ int cpuid_export_format_parse(const char *s, enum cpuid_format *f,
 	else if (!strcmp(s, "cpuid-r"))
 		*f = CPUID_FORMAT_RAW;
 	else
-		return xsvm_err_set(
-			err, EINVAL,
-			"--format '%s': expected dump, kvm-json or cpuid-r", s);
+		return xsvm_err_set(err, EINVAL,
+				    "--format '%s': expected dump, kvm-json or cpuid-r",
+				    s);
 	return 0;
 }
 

@@ -19,8 +19,8 @@ struct analysis {
 	struct probe_result *r;
 	struct cpuid_diff diff;
 	struct xsave_layout layout;
-	bool have_base;	    /* the first 0xD.0/0xD.1, at XCR0 = x87 */
-	bool xcr0_lost;	    /* an XSETBV ran and XGETBV read another XCR0 */
+	bool have_base; /* the first 0xD.0/0xD.1, at XCR0 = x87 */
+	bool xcr0_lost;	/* an XSETBV ran and XGETBV read another XCR0 */
 	uint64_t real_xcr0; /* what XGETBV read then */
 	uint32_t base_ebx0, base_ebx1;
 	unsigned int leaves, leaves_same;

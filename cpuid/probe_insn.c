@@ -30,8 +30,8 @@ static void insn_failed(struct analysis *a, enum probe_insn insn,
 	 * defect's consequence, not one of its own */
 	if (a->xcr0_lost && how->fault == PROBE_FAULT_CPU &&
 	    insn != PROBE_INSN_CMPXCHG16B) {
-		snprintf(p->expected, sizeof(p->expected),
-			 "runs at XCR0 0x%llx", (unsigned long long)how->xcr0);
+		snprintf(p->expected, sizeof(p->expected), "runs at XCR0 0x%llx",
+			 (unsigned long long)how->xcr0);
 		snprintf(p->measured, sizeof(p->measured),
 			 "exception %u at XCR0 0x%llx", how->vector,
 			 (unsigned long long)a->real_xcr0);
@@ -183,7 +183,8 @@ void probe_save_record(struct analysis *a, const struct probe_record *rec,
 		return;
 	bv = get64(s, HDR_XSTATE_BV);
 	p = probe_prop_new(a->r, "save_xstate_bv", "%s", in);
-	snprintf(p->expected, sizeof(p->expected), "has 0x%llx, within 0x%llx",
+	snprintf(p->expected, sizeof(p->expected),
+		 "has 0x%llx, within 0x%llx",
 		 (unsigned long long)rec->marked, (unsigned long long)rfbm);
 	snprintf(p->measured, sizeof(p->measured), "0x%llx",
 		 (unsigned long long)bv);

@@ -24,10 +24,9 @@ void explain_str(const char *text);
 void assert_one_cause(enum explain_cause_kind k, const char *text);
 
 /* Subleaves 2, 5, 6, 7 of Sapphire Rapids, for the crafted dumps. */
-#define SUB(n, a, b, c)                                                        \
-	"leaf=0x0000000d subleaf=0x" #n " eax=0x" #a " ebx=0x" #b " ecx=0x" #c \
-	" edx=0x0\n"
-#define AVX    SUB(2, 100, 240, 0)
+#define SUB(n, a, b, c) \
+	"leaf=0x0000000d subleaf=0x" #n " eax=0x" #a " ebx=0x" #b " ecx=0x" #c " edx=0x0\n"
+#define AVX SUB(2, 100, 240, 0)
 #define AVX512 SUB(5, 40, 440, 0) SUB(6, 200, 480, 0) SUB(7, 400, 680, 0)
 
 #endif

@@ -18,7 +18,7 @@ struct linux_result res;
 void check(const struct cpuid_table *t, enum linux_version v,
 	   const struct linux_state_override *ov)
 {
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 
 	assert_int_equal(linux_check(t, v, ov, &res, &err), 0);
 	assert_int_equal(res.version, v);
@@ -40,8 +40,7 @@ void assert_dump(unsigned int from, unsigned int n)
 	assert_true(from + n <= res.nr_lines);
 	for (unsigned int i = 0; i < n; i++) {
 		snprintf(prefix, sizeof(prefix), "CPUID[0d, %02x]: eax=", i);
-		assert_memory_equal(res.lines[from + i], prefix,
-				    strlen(prefix));
+		assert_memory_equal(res.lines[from + i], prefix, strlen(prefix));
 	}
 }
 
@@ -50,16 +49,14 @@ void load_spr_amx(struct cpuid_table *t)
 {
 	test_load_dump("intel-sapphirerapids.txt", t);
 	assert_int_equal(cpuid_table_set(t, 0x1d, 0, 1, 0, 0, 0), 0);
-	assert_int_equal(
-		cpuid_table_set(t, 0x1d, 1, 0x04002000, 0x00080040, 0x10, 0),
-		0);
+	assert_int_equal(cpuid_table_set(t, 0x1d, 1, 0x04002000, 0x00080040,
+					 0x10, 0), 0);
 }
 
 /* The OpenVMM #708 guest: XCR0 0x600e7 supported, XSS 0x800. */
 void load_708(struct cpuid_table *t, uint32_t ebx1)
 {
 	load_spr_amx(t);
-	assert_int_equal(cpuid_table_set(t, 0xd, 0, 0x600e7, 0x2b00, 0x2b00, 0),
-			 0);
+	assert_int_equal(cpuid_table_set(t, 0xd, 0, 0x600e7, 0x2b00, 0x2b00, 0), 0);
 	assert_int_equal(cpuid_table_set(t, 0xd, 1, 0x1f, ebx1, 0x800, 0), 0);
 }

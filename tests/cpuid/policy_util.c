@@ -37,7 +37,7 @@ void read_tdx_file(void)
 
 void load_policy(const char *name, struct policy *p)
 {
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 
 	if (policy_builtin(name, p, &err))
 		fail_msg("%s: %s", name, err.msg);
@@ -45,7 +45,7 @@ void load_policy(const char *name, struct policy *p)
 
 void parse_ok(const char *name, const char *text, struct policy *p)
 {
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 
 	if (policy_parse(name, text, strlen(text), p, &err))
 		fail_msg("%s: %s", name, err.msg);
@@ -54,8 +54,8 @@ void parse_ok(const char *name, const char *text, struct policy *p)
 void apply_ok(struct cpuid_table *tb, const struct policy *p, bool have_xfam,
 	      uint64_t xfam, struct policy_result *r)
 {
-	struct policy_params pp = {.have_xfam = have_xfam, .xfam = xfam};
-	struct xsvm_err err = {{0}};
+	struct policy_params pp = { .have_xfam = have_xfam, .xfam = xfam };
+	struct xsvm_err err = { { 0 } };
 
 	if (policy_apply(tb, p, &pp, r, &err))
 		fail_msg("policy %s, xfam 0x%llx: %s", p->name,
@@ -67,7 +67,7 @@ void build_ok(struct cpuid_table *tb, const struct policy_result *r,
 	      enum linux_version v, struct xsave_build_result *br)
 {
 	struct xsave_build_params bp;
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 
 	xsave_build_params_init(&bp);
 	bp.allow_xcr0 = r->allow_xcr0;
@@ -79,7 +79,7 @@ void build_ok(struct cpuid_table *tb, const struct policy_result *r,
 
 void check_ok(const struct cpuid_table *tb, enum linux_version v)
 {
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 
 	if (linux_check(tb, v, NULL, &lr, &err))
 		fail_msg("linux_check: %s", err.msg);

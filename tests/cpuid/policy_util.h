@@ -16,9 +16,9 @@
 #include "cpuid/policy.h"
 
 /* FACTS.md section 5. */
-#define TDX_ALLOWED	0x6dbe7ull
-#define TDX_USER	0x602e7ull
-#define TDX_SUPERVISOR	0xd900ull
+#define TDX_ALLOWED 0x6dbe7ull
+#define TDX_USER 0x602e7ull
+#define TDX_SUPERVISOR 0xd900ull
 #define TDX_MAX_SUBLEAF 0x12u
 
 /* What the tests work on: sources, results, the policies they apply. */

@@ -21,7 +21,7 @@
 #include "test_util.h"
 
 /* The kernel's 29-line dump of the #708 guest (builder, hash order seed 1). */
-#define DUMP_708_HEAD                                                                         \
+#define DUMP_708_HEAD                                                             \
 	"[    0.412501] CPUID[0d, 00]: eax=000600e7 ebx=00002b00 ecx=00002b00 edx=00000000\n" \
 	"[    0.412502] CPUID[0d, 01]: eax=0000001f ebx=000029d0 ecx=00001800 edx=00000000\n" \
 	"[    0.412503] CPUID[0d, 02]: eax=00000100 ebx=00000240 ecx=00000000 edx=00000000\n" \
@@ -35,7 +35,7 @@
 	"[    0.412511] CPUID[0d, 0a]: eax=00000000 ebx=00000000 ecx=00000000 edx=00000000\n" \
 	"[    0.412512] CPUID[0d, 0b]: eax=00000010 ebx=00000000 ecx=00000001 edx=00000000\n"
 
-#define DUMP_708_TAIL                                                                         \
+#define DUMP_708_TAIL                                                             \
 	"[    0.412513] CPUID[0d, 0c]: eax=00000018 ebx=00000000 ecx=00000001 edx=00000000\n" \
 	"[    0.412514] CPUID[0d, 0d]: eax=00000000 ebx=00000000 ecx=00000000 edx=00000000\n" \
 	"[    0.412515] CPUID[0d, 0e]: eax=00000000 ebx=00000000 ecx=00000000 edx=00000000\n" \
@@ -54,21 +54,21 @@
 	"[    0.412528] CPUID[0d, 1b]: eax=00000000 ebx=00000000 ecx=00000000 edx=00000000\n" \
 	"[    0.412529] CPUID[0d, 1c]: eax=00000000 ebx=00000000 ecx=00000000 edx=00000000\n"
 
-#define LOG_708_HEAD                                                                                                         \
-	"[    0.000000] Linux version 6.8.0-1017-azure (buildd@lcy02-amd64-032) (gcc 12.3.0) #17~22.04.1-Ubuntu SMP\n"       \
-	"[    0.000000] Command line: BOOT_IMAGE=/vmlinuz root=/dev/sda1 console=ttyS0\n"                                    \
-	"[    0.412345] ------------[ cut here ]------------\n"                                                              \
-	"<4>[    0.412347] XSAVE consistency problem: size 10752 != kernel_size 10704\n"                                     \
+#define LOG_708_HEAD                                                              \
+	"[    0.000000] Linux version 6.8.0-1017-azure (buildd@lcy02-amd64-032) (gcc 12.3.0) #17~22.04.1-Ubuntu SMP\n" \
+	"[    0.000000] Command line: BOOT_IMAGE=/vmlinuz root=/dev/sda1 console=ttyS0\n" \
+	"[    0.412345] ------------[ cut here ]------------\n"                     \
+	"<4>[    0.412347] XSAVE consistency problem: size 10752 != kernel_size 10704\n" \
 	"[    0.412389] WARNING: CPU: 0 PID: 0 at arch/x86/kernel/fpu/xstate.c:602 paranoid_xstate_size_valid+0x146/0x1c0\n" \
-	"[    0.412401] Modules linked in:\n"                                                                                \
-	"[    0.412410] RIP: 0010:paranoid_xstate_size_valid+0x146/0x1c0\n"                                                  \
+	"[    0.412401] Modules linked in:\n"                                       \
+	"[    0.412410] RIP: 0010:paranoid_xstate_size_valid+0x146/0x1c0\n"         \
 	"[    0.412460] ---[ end trace 0000000000000000 ]---\n"
 
 static const char log_708[] = LOG_708_HEAD DUMP_708_HEAD DUMP_708_TAIL
 	"[    0.412600] x86/fpu: XSAVE disabled\n"
 	"[    0.412700] Freeing SMP alternatives memory: 40K\n";
 
-#define CAUSE_708                                                                  \
+#define CAUSE_708                                                                 \
 	"sizes accumulated out of order: 48 bytes of alignment padding missing "   \
 	"before component 17; 1680 of 5040 orders give 10704, exactly those that " \
 	"visit component 11 after 17 and 18"
@@ -78,16 +78,13 @@ static void test_banner(void **state)
 	enum linux_version v;
 
 	(void)state;
-	assert_true(linux_version_from_banner("Linux version 5.15.0-91-generic",
-					      &v));
+	assert_true(linux_version_from_banner("Linux version 5.15.0-91-generic", &v));
 	assert_int_equal(v, LINUX_5_15);
-	assert_true(linux_version_from_banner(
-		"[ 0.0] Linux version 6.1.0-28-amd64 (x)", &v));
+	assert_true(linux_version_from_banner("[ 0.0] Linux version 6.1.0-28-amd64 (x)", &v));
 	assert_int_equal(v, LINUX_6_1);
 	assert_true(linux_version_from_banner("Linux version 6.7.12", &v));
 	assert_int_equal(v, LINUX_6_1);
-	assert_true(linux_version_from_banner("Linux version 6.8.0-1017-azure",
-					      &v));
+	assert_true(linux_version_from_banner("Linux version 6.8.0-1017-azure", &v));
 	assert_int_equal(v, LINUX_6_8);
 	assert_true(linux_version_from_banner("Linux version 6.18.44-fc", &v));
 	assert_int_equal(v, LINUX_6_8);
@@ -115,9 +112,8 @@ static void test_scan_708(void **state)
 	assert_int_equal(elog.warn_size, 10752);
 	assert_int_equal(elog.warn_kernel_size, 10704);
 	assert_int_equal(elog.nr_warnings, 2);
-	assert_string_equal(
-		elog.warnings[0],
-		"XSAVE consistency problem: size 10752 != kernel_size 10704");
+	assert_string_equal(elog.warnings[0],
+			    "XSAVE consistency problem: size 10752 != kernel_size 10704");
 	assert_string_equal(elog.warnings[1], "x86/fpu: XSAVE disabled");
 	assert_int_equal(elog.dump, EXPLAIN_DUMP_DMESG);
 	assert_int_equal(elog.dump_lines, 29);
@@ -154,9 +150,8 @@ static void test_708(void **state)
 	assert_int_equal(res.orders_reported, 1680);
 	assert_one_cause(EXPLAIN_ORDER, CAUSE_708);
 	assert_int_equal(res.nr_notes, 1);
-	assert_string_equal(
-		res.notes[0],
-		"10704 is also what ignoring alignment altogether gives; the visiting orders above explain it as well");
+	assert_string_equal(res.notes[0],
+			    "10704 is also what ignoring alignment altogether gives; the visiting orders above explain it as well");
 }
 
 /* The same log with CRLF line endings, NUL bytes and a syslog prefix. */
@@ -194,31 +189,28 @@ static void test_708_cut(void **state)
 	assert_int_equal(elog.dump_lines, 12);
 	assert_false(res.sizes_checked);
 	assert_int_equal(res.missing_subleaves, 0x60000);
-	assert_one_cause(
-		EXPLAIN_MISSING_SUBLEAF,
-		"subleaves missing for enabled components 0xd.17 (tilecfg) and 0xd.18 (tiledata): the log's CPUID dump stops before them");
+	assert_one_cause(EXPLAIN_MISSING_SUBLEAF,
+			 "subleaves missing for enabled components 0xd.17 (tilecfg) and 0xd.18 (tiledata): the log's CPUID dump stops before them");
 	assert_int_equal(res.nr_notes, 1);
-	assert_string_equal(
-		res.notes[0],
-		"the CPUID dump is incomplete: 12 of the 29 lines Linux 6.8 prints (the last one cut off); missing subleaves 0x0c-0x1c");
+	assert_string_equal(res.notes[0],
+			    "the CPUID dump is incomplete: 12 of the 29 lines Linux 6.8 prints (the last one cut off); missing subleaves 0x0c-0x1c");
 }
 
 /* d, TILEDATA: the log's warning against a table without leaf 0x1D. */
 static void test_tile(void **state)
 {
 	(void)state;
-	explain_str(
-		"[    0.1] XFEATURE_XTILE_DATA: calculated size is 0 bytes, cpu state 8192 bytes\n" DUMP_708_HEAD
-		"[    0.412513] CPUID[0d, 0c]: eax=00000018 ebx=00000000 ecx=00000001 edx=00000000\n"
-		"[    0.412518] CPUID[0d, 11]: eax=00000040 ebx=00000ac0 ecx=00000002 edx=00000000\n"
-		"[    0.412519] CPUID[0d, 12]: eax=00002000 ebx=00000b00 ecx=00000006 edx=00000000\n");
+	explain_str("[    0.1] XFEATURE_XTILE_DATA: calculated size is 0 bytes, cpu state 8192 bytes\n"
+		    DUMP_708_HEAD
+		    "[    0.412513] CPUID[0d, 0c]: eax=00000018 ebx=00000000 ecx=00000001 edx=00000000\n"
+		    "[    0.412518] CPUID[0d, 11]: eax=00000040 ebx=00000ac0 ecx=00000002 edx=00000000\n"
+		    "[    0.412519] CPUID[0d, 12]: eax=00002000 ebx=00000b00 ecx=00000006 edx=00000000\n");
 	/* two causes: the tile size warning and the #708 order */
 	assert_int_equal(res.reported_size, 10704);
 	assert_int_equal(res.nr_causes, 2);
 	assert_int_equal(res.causes[0].kind, EXPLAIN_STRUCT_SIZE);
-	assert_string_equal(
-		res.causes[0].text,
-		"component 18 (tiledata) is 8192 bytes in 0xd.18 EAX but the kernel's size from the tile palettes of leaf 0x1d is 0 bytes");
+	assert_string_equal(res.causes[0].text,
+			    "component 18 (tiledata) is 8192 bytes in 0xd.18 EAX but the kernel's size from the tile palettes of leaf 0x1d is 0 bytes");
 	assert_int_equal(res.causes[1].kind, EXPLAIN_ORDER);
 	assert_string_equal(res.causes[1].text, CAUSE_708);
 }
@@ -255,7 +247,7 @@ static void test_guest_console(void **state)
 	static struct linux_result lr;
 	struct xsave_build_params p;
 	struct xsave_build_result br;
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 	static char text[16384];
 	size_t n;
 
@@ -264,15 +256,13 @@ static void test_guest_console(void **state)
 	/* leaf 0x1D as the real part reports it: 8 tiles of 1024 bytes */
 	assert_int_equal(cpuid_table_set(&table, 0x1d, 0, 1, 0, 0, 0), 0);
 	assert_int_equal(cpuid_table_set(&table, 0x1d, 1, 0x04002000,
-					 0x00080040, 0x10, 0),
-			 0);
+					 0x00080040, 0x10, 0), 0);
 	xsave_build_params_init(&p);
 	assert_int_equal(xsave_build(&table, &p, &br, &err), 0);
 	assert_int_equal(linux_check(&table, LINUX_6_8, NULL, &lr, &err), 0);
 	assert_true(lr.consistent);
-	n = (size_t)snprintf(
-		text, sizeof(text),
-		"xsvm-guest: Linux version 6.8.0 (xsvm test guest)\r\n");
+	n = (size_t)snprintf(text, sizeof(text),
+			     "xsvm-guest: Linux version 6.8.0 (xsvm test guest)\r\n");
 	for (unsigned int i = 0; i < lr.nr_lines; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n,
 				      "[    0.%06u] %s\r\n", i, lr.lines[i]);
@@ -289,15 +279,12 @@ static void test_guest_console(void **state)
 
 static void test_nothing(void **state)
 {
-	static const char bin[] = "\x7f"
-				  "ELF\x02\x01\x01\0\0\0\x03\0>\0";
+	static const char bin[] = "\x7f" "ELF\x02\x01\x01\0\0\0\x03\0>\0";
 
 	(void)state;
 	assert_int_equal(explain_log_scan("", 0, &elog), -ENODATA);
-	assert_int_equal(explain_log_scan("hello\nworld\n", 12, &elog),
-			 -ENODATA);
-	assert_int_equal(explain_log_scan(bin, sizeof(bin) - 1, &elog),
-			 -ENODATA);
+	assert_int_equal(explain_log_scan("hello\nworld\n", 12, &elog), -ENODATA);
+	assert_int_equal(explain_log_scan(bin, sizeof(bin) - 1, &elog), -ENODATA);
 	assert_true(elog.nr_nul > 0);
 	assert_int_equal(explain_log_table(&elog, &table), -ENOENT);
 	cpuid_table_init(&table);
@@ -321,18 +308,11 @@ static uint64_t rnd(void)
 static size_t mutate(char *buf, size_t len)
 {
 	static const char *const frags[] = {
-		"CPUID[0d, ",
-		"CPUID[0d, 12]: eax=",
-		"99999999999999999999",
-		"\r\n",
-		"XSAVE consistency problem: size 4294967295 != kernel_size ",
+		"CPUID[0d, ", "CPUID[0d, 12]: eax=", "99999999999999999999",
+		"\r\n", "XSAVE consistency problem: size 4294967295 != kernel_size ",
 		"x86/fpu: Enabled xstate features 0xffffffffffffffff, context size is ",
 		"x86/fpu: xstate_offset[63]: 4294967295, xstate_sizes[63]: 9",
-		"ffffffff",
-		"\n",
-		"<4>[",
-		"Linux version 99.",
-		"\0",
+		"ffffffff", "\n", "<4>[", "Linux version 99.", "\0",
 	};
 	unsigned int op = (unsigned int)(rnd() % 6);
 
@@ -344,8 +324,7 @@ static size_t mutate(char *buf, size_t len)
 	case 1: /* truncation */
 		return len ? (size_t)(rnd() % len) : 0;
 	case 2: { /* insertion of a fragment */
-		const char *f =
-			frags[rnd() % (sizeof(frags) / sizeof(frags[0]))];
+		const char *f = frags[rnd() % (sizeof(frags) / sizeof(frags[0]))];
 		size_t fl = *f ? strlen(f) : 1, at = len ? rnd() % len : 0;
 
 		if (len + fl > FUZZ_CAP)
@@ -381,7 +360,7 @@ static size_t mutate(char *buf, size_t len)
 
 static void fuzz_one(const char *text, size_t len)
 {
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 	char *copy = malloc(len ? len : 1);
 	int ret;
 
@@ -421,9 +400,8 @@ static void test_fuzz(void **state)
 		log_708,
 		SUB(0, 207, a88, a88) SUB(1, f, 358, 800) AVX SUB(9, 8, a80, 2)
 			SUB(b, 10, 0, 3),
-		SUB(0, 600e7, 2b00, 2b00) SUB(1, 1f, 29c0, 1800)
-			AVX AVX512 SUB(b, 10, 0, 1) SUB(11, 40, ac0, 2)
-				SUB(12, 2000, b00, 6),
+		SUB(0, 600e7, 2b00, 2b00) SUB(1, 1f, 29c0, 1800) AVX AVX512
+			SUB(b, 10, 0, 1) SUB(11, 40, ac0, 2) SUB(12, 2000, b00, 6),
 		"[    0.1] Linux version 6.18.4\n"
 		"[    0.2] x86/fpu: Supporting XSAVE feature 0x004: 'AVX registers'\n"
 		"[    0.3] x86/fpu: xstate_offset[2]:  576, xstate_sizes[2]:  256\n"

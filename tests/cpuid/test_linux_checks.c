@@ -50,13 +50,11 @@ static void test_spr_6_8(void **state)
 	assert_false(res.consistent);
 	assert_false(res.xsave_enabled);
 	assert_int_equal(res.nr_lines, 31);
-	assert_string_equal(
-		res.lines[0],
-		"XFEATURE_XTILE_DATA: calculated size is 0 bytes, cpu state 8192 bytes");
+	assert_string_equal(res.lines[0],
+			    "XFEATURE_XTILE_DATA: calculated size is 0 bytes, cpu state 8192 bytes");
 	assert_dump(1, 29);
-	assert_string_equal(
-		res.lines[30],
-		"XSAVE consistency problem: size 10752 != kernel_size 10880");
+	assert_string_equal(res.lines[30],
+			    "XSAVE consistency problem: size 10752 != kernel_size 10880");
 	assert_string_equal(res.warn_site, SITE(602));
 }
 
@@ -113,18 +111,14 @@ static void test_708_consistent(void **state)
 	assert_true(res.xsave_enabled);
 	assert_true(res.compacted);
 	assert_int_equal(res.nr_lines, 9 + 7 + 1);
-	assert_string_equal(
-		res.lines[8],
-		"x86/fpu: Supporting XSAVE feature 0x40000: 'AMX Tile data'");
-	assert_string_equal(
-		res.lines[13],
-		"x86/fpu: xstate_offset[11]: 2432, xstate_sizes[11]:   16");
-	assert_string_equal(
-		res.lines[14],
-		"x86/fpu: xstate_offset[17]: 2496, xstate_sizes[17]:   64");
-	assert_string_equal(
-		res.lines[16],
-		"x86/fpu: Enabled xstate features 0x608e7, context size is 10752 bytes, using 'compacted' format.");
+	assert_string_equal(res.lines[8],
+			    "x86/fpu: Supporting XSAVE feature 0x40000: 'AMX Tile data'");
+	assert_string_equal(res.lines[13],
+			    "x86/fpu: xstate_offset[11]: 2432, xstate_sizes[11]:   16");
+	assert_string_equal(res.lines[14],
+			    "x86/fpu: xstate_offset[17]: 2496, xstate_sizes[17]:   64");
+	assert_string_equal(res.lines[16],
+			    "x86/fpu: Enabled xstate features 0x608e7, context size is 10752 bytes, using 'compacted' format.");
 }
 
 /* The #708 symptom: 11 visited after 17 and 18 loses 48 bytes of padding. */
@@ -140,25 +134,19 @@ static void test_708_warning(void **state)
 	assert_false(res.consistent);
 	assert_false(res.xsave_enabled);
 	assert_int_equal(res.nr_lines, 30);
-	assert_string_equal(
-		res.lines[0],
-		"XSAVE consistency problem: size 10752 != kernel_size 10704");
+	assert_string_equal(res.lines[0],
+			    "XSAVE consistency problem: size 10752 != kernel_size 10704");
 	assert_dump(1, 29);
-	assert_string_equal(
-		res.lines[1],
-		"CPUID[0d, 00]: eax=000600e7 ebx=00002b00 ecx=00002b00 edx=00000000");
-	assert_string_equal(
-		res.lines[2],
-		"CPUID[0d, 01]: eax=0000001f ebx=000029d0 ecx=00000800 edx=00000000");
-	assert_string_equal(
-		res.lines[4],
-		"CPUID[0d, 03]: eax=00000000 ebx=00000000 ecx=00000000 edx=00000000");
-	assert_string_equal(
-		res.lines[19],
-		"CPUID[0d, 12]: eax=00002000 ebx=00000b00 ecx=00000006 edx=00000000");
-	assert_string_equal(
-		res.lines[29],
-		"CPUID[0d, 1c]: eax=00000000 ebx=00000000 ecx=00000000 edx=00000000");
+	assert_string_equal(res.lines[1],
+			    "CPUID[0d, 00]: eax=000600e7 ebx=00002b00 ecx=00002b00 edx=00000000");
+	assert_string_equal(res.lines[2],
+			    "CPUID[0d, 01]: eax=0000001f ebx=000029d0 ecx=00000800 edx=00000000");
+	assert_string_equal(res.lines[4],
+			    "CPUID[0d, 03]: eax=00000000 ebx=00000000 ecx=00000000 edx=00000000");
+	assert_string_equal(res.lines[19],
+			    "CPUID[0d, 12]: eax=00002000 ebx=00000b00 ecx=00000006 edx=00000000");
+	assert_string_equal(res.lines[29],
+			    "CPUID[0d, 1c]: eax=00000000 ebx=00000000 ecx=00000000 edx=00000000");
 	assert_string_equal(res.warn_site, SITE(602));
 }
 
@@ -172,9 +160,8 @@ static void test_708_7_1(void **state)
 	check(&t, LINUX_7_1, NULL);
 	assert_int_equal(res.xss, 0x800);
 	assert_int_equal(res.nr_lines, 32);
-	assert_string_equal(
-		res.lines[0],
-		"XSAVE consistency problem: size 10752 != kernel_size 10704");
+	assert_string_equal(res.lines[0],
+			    "XSAVE consistency problem: size 10752 != kernel_size 10704");
 	assert_dump(1, 30);
 	assert_string_equal(res.lines[31], "x86/fpu: XSAVE disabled");
 	assert_string_equal(res.warn_site, SITE(640));
@@ -197,16 +184,14 @@ static void test_708_6_1(void **state)
 	assert_false(res.consistent);
 	assert_false(res.xsave_enabled);
 	assert_int_equal(res.nr_lines, 30);
-	assert_string_equal(
-		res.lines[0],
-		"XSAVE consistency problem: size 10688 != kernel_size 10752");
+	assert_string_equal(res.lines[0],
+			    "XSAVE consistency problem: size 10688 != kernel_size 10752");
 	assert_string_equal(res.warn_site, SITE(606));
 	load_708(&t, 10688);
 	check(&t, LINUX_6_1, NULL);
 	assert_true(res.consistent);
-	assert_string_equal(
-		res.lines[res.nr_lines - 1],
-		"x86/fpu: Enabled xstate features 0x600e7, context size is 10688 bytes, using 'compacted' format.");
+	assert_string_equal(res.lines[res.nr_lines - 1],
+			    "x86/fpu: Enabled xstate features 0x600e7, context size is 10688 bytes, using 'compacted' format.");
 }
 
 /* 5.15 has a 4096-byte buffer: 10752 does not fit, XSAVE is disabled. */
@@ -220,9 +205,8 @@ static void test_708_5_15(void **state)
 	assert_int_equal(res.xcr0, 0xe7);
 	assert_int_equal(res.xss, 0);
 	assert_int_equal(res.nr_lines, 1);
-	assert_string_equal(
-		res.lines[0],
-		"x86/fpu: xstate buffer too small (4096 < 10752), disabling xsave");
+	assert_string_equal(res.lines[0],
+			    "x86/fpu: xstate buffer too small (4096 < 10752), disabling xsave");
 	assert_false(res.xsave_enabled);
 	assert_false(res.consistent);
 }
@@ -262,9 +246,8 @@ static void test_5_15_mismatch(void **state)
 	assert_string_equal(res.lines[0],
 			    "XSAVE consistency problem, dumping leaves");
 	assert_dump(1, 26);
-	assert_string_equal(
-		res.lines[26],
-		"CPUID[0d, 19]: eax=00000000 ebx=00000000 ecx=00000000 edx=00000000");
+	assert_string_equal(res.lines[26],
+			    "CPUID[0d, 19]: eax=00000000 ebx=00000000 ecx=00000000 edx=00000000");
 	assert_lines(27, exp, 15);
 	assert_string_equal(res.warn_site, SITE(593));
 
@@ -273,9 +256,8 @@ static void test_5_15_mismatch(void **state)
 	assert_true(res.consistent);
 	assert_null(res.warn_site);
 	assert_int_equal(res.nr_lines, 15);
-	assert_string_equal(
-		res.lines[14],
-		"x86/fpu: Enabled xstate features 0x6e7, context size is 2448 bytes, using 'compacted' format.");
+	assert_string_equal(res.lines[14],
+			    "x86/fpu: Enabled xstate features 0x6e7, context size is 2448 bytes, using 'compacted' format.");
 }
 
 /*
@@ -307,15 +289,12 @@ static void test_5_15_supervisor_without_xsaves(void **state)
 	assert_string_equal(res.lines[27], "No fixed offset for xstate 10");
 	assert_string_equal(res.lines[28],
 			    "XSAVE consistency problem, dumping leaves");
-	assert_string_equal(
-		res.lines[40],
-		"x86/fpu: xstate_offset[7]: 1664, xstate_sizes[7]: 1024");
-	assert_string_equal(
-		res.lines[42],
-		"x86/fpu: xstate_offset[10]:   -1, xstate_sizes[10]:    8");
-	assert_string_equal(
-		res.lines[43],
-		"x86/fpu: Enabled xstate features 0x6e7, context size is 2696 bytes, using 'standard' format.");
+	assert_string_equal(res.lines[40],
+			    "x86/fpu: xstate_offset[7]: 1664, xstate_sizes[7]: 1024");
+	assert_string_equal(res.lines[42],
+			    "x86/fpu: xstate_offset[10]:   -1, xstate_sizes[10]:    8");
+	assert_string_equal(res.lines[43],
+			    "x86/fpu: Enabled xstate features 0x6e7, context size is 2696 bytes, using 'standard' format.");
 }
 
 /* 6.x drops supervisor components without XSAVES; a table marking a user
@@ -334,9 +313,8 @@ static void test_6_8_supervisor_without_xsaves(void **state)
 	assert_int_equal(res.xss, 0);
 	assert_false(res.xsave_enabled);
 	assert_int_equal(res.nr_lines, 30);
-	assert_string_equal(
-		res.lines[0],
-		"XSAVE consistency problem: Got supervisor feature 2, but XSAVES not advertised");
+	assert_string_equal(res.lines[0],
+			    "XSAVE consistency problem: Got supervisor feature 2, but XSAVES not advertised");
 	assert_dump(1, 29);
 	assert_null(res.warn_site);
 }
@@ -354,24 +332,19 @@ static void test_rome_pkru64(void **state)
 	assert_int_equal(res.xcr0, 0x207);
 	assert_true(res.consistent);
 	assert_int_equal(res.nr_lines, 1 + 29 + 4 + 2 + 1);
-	assert_string_equal(
-		res.lines[0],
-		"[Protection Keys User registers]: struct is 8 bytes, cpu state 64 bytes");
-	assert_string_equal(
-		res.lines[35],
-		"x86/fpu: xstate_offset[9]:  832, xstate_sizes[9]:   64");
-	assert_string_equal(
-		res.lines[36],
-		"x86/fpu: Enabled xstate features 0x207, context size is 896 bytes, using 'compacted' format.");
+	assert_string_equal(res.lines[0],
+			    "[Protection Keys User registers]: struct is 8 bytes, cpu state 64 bytes");
+	assert_string_equal(res.lines[35],
+			    "x86/fpu: xstate_offset[9]:  832, xstate_sizes[9]:   64");
+	assert_string_equal(res.lines[36],
+			    "x86/fpu: Enabled xstate features 0x207, context size is 896 bytes, using 'compacted' format.");
 	check(&t, LINUX_6_1, NULL);
-	assert_string_equal(
-		res.lines[0],
-		"XFEATURE_PKRU: struct is 8 bytes, cpu state 64 bytes");
+	assert_string_equal(res.lines[0],
+			    "XFEATURE_PKRU: struct is 8 bytes, cpu state 64 bytes");
 	assert_int_equal(res.nr_lines, 37);
 	check(&t, LINUX_5_15, NULL);
-	assert_string_equal(
-		res.lines[0],
-		"XFEATURE_PKRU: struct is 8 bytes, cpu state 64 bytes");
+	assert_string_equal(res.lines[0],
+			    "XFEATURE_PKRU: struct is 8 bytes, cpu state 64 bytes");
 	assert_true(res.consistent);
 	assert_int_equal(res.nr_lines, 1 + 26 + 4 + 2 + 1);
 	check(&t, LINUX_7_1, NULL);
@@ -380,9 +353,8 @@ static void test_rome_pkru64(void **state)
 	cpuid_table_find_mut(&t, 0xd, 1)->ebx = 0x340;
 	check(&t, LINUX_6_8, NULL);
 	assert_int_equal(res.nr_lines, 31);
-	assert_string_equal(
-		res.lines[30],
-		"XSAVE consistency problem: size 896 != kernel_size 832");
+	assert_string_equal(res.lines[30],
+			    "XSAVE consistency problem: size 896 != kernel_size 832");
 }
 
 /* A subleaf missing from the table reads as zero. */
@@ -397,15 +369,12 @@ static void test_missing_subleaf(void **state)
 	check(&t, LINUX_6_8, NULL);
 	assert_int_equal(res.size, 10688);
 	assert_int_equal(res.nr_lines, 31);
-	assert_string_equal(
-		res.lines[0],
-		"[AVX-512 opmask]: struct is 64 bytes, cpu state 0 bytes");
-	assert_string_equal(
-		res.lines[6],
-		"CPUID[0d, 05]: eax=00000000 ebx=00000000 ecx=00000000 edx=00000000");
-	assert_string_equal(
-		res.lines[30],
-		"XSAVE consistency problem: size 10688 != kernel_size 10752");
+	assert_string_equal(res.lines[0],
+			    "[AVX-512 opmask]: struct is 64 bytes, cpu state 0 bytes");
+	assert_string_equal(res.lines[6],
+			    "CPUID[0d, 05]: eax=00000000 ebx=00000000 ecx=00000000 edx=00000000");
+	assert_string_equal(res.lines[30],
+			    "XSAVE consistency problem: size 10688 != kernel_size 10752");
 }
 
 /* The kernel 6.18 log in tests/data/logs, reproduced by 7.1. */
@@ -448,9 +417,8 @@ static void test_7_1_host_log(void **state)
 	check(&t, LINUX_6_8, NULL);
 	assert_int_equal(res.xss, 0x800);
 	assert_int_equal(res.nr_lines, 30);
-	assert_string_equal(
-		res.lines[0],
-		"XSAVE consistency problem: size 856 != kernel_size 880");
+	assert_string_equal(res.lines[0],
+			    "XSAVE consistency problem: size 856 != kernel_size 880");
 }
 
 int main(void)

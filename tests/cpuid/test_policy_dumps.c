@@ -90,31 +90,31 @@ static const struct dump_xfam {
 	uint64_t xfam_default;
 	unsigned int valid;
 } dumps[] = {
-	{"amd-genoa.txt", 0x1ae7, 0x1ae7, 12},
-	{"amd-graniteridge.txt", 0x1ae7, 0x1ae7, 12},
-	{"amd-milan.txt", 0x1a07, 0x1a07, 8},
-	{"amd-raphael.txt", 0x1ae7, 0x1ae7, 12},
-	{"amd-rome.txt", 0x207, 0x207, 4},
-	{"amd-summitridge.txt", 0x7, 0x7, 2},
-	{"amd-turin.txt", 0x1ae7, 0x1ae7, 12},
-	{"intel-alderlake-avx512.txt", 0x19be7, 0x9be7, 48},
-	{"intel-alderlake.txt", 0x19b07, 0x9b07, 32},
-	{"intel-alderlaken-gracemont.txt", 0x19b07, 0x9b07, 32},
-	{"intel-arrowlake.txt", 0x1db07, 0xdb07, 64},
-	{"intel-cascadelakesp.txt", 0x3ff, 0x3e7, 12},
-	{"intel-denverton-goldmont.txt", 0x11b, 0x103, 2},
-	{"intel-emeraldrapids-xcr0-noamx.txt", 0x6dfe7, 0x6dbe7, 192},
-	{"intel-emeraldrapids.txt", 0x6dfe7, 0x6dbe7, 192},
-	{"intel-graniterapids.txt", 0x7dfe7, 0x6dbe7, 192},
-	{"intel-icelakesp.txt", 0x3e7, 0x3e7, 12},
-	{"intel-jasperlake-tremont.txt", 0x103, 0x103, 2},
-	{"intel-meteorlake.txt", 0x19b07, 0x9b07, 32},
-	{"intel-pantherlake.txt", 0x1db07, 0xdb07, 64},
-	{"intel-raptorlake.txt", 0x19b07, 0x9b07, 32},
-	{"intel-rocketlake.txt", 0x23ff, 0x3e7, 12},
-	{"intel-sapphirerapids.txt", 0x6dfe7, 0x6dbe7, 192},
-	{"intel-skylakesp.txt", 0x3ff, 0x3e7, 12},
-	{"intel-tigerlake.txt", 0x3be7, 0x1be7, 24},
+	{ "amd-genoa.txt", 0x1ae7, 0x1ae7, 12 },
+	{ "amd-graniteridge.txt", 0x1ae7, 0x1ae7, 12 },
+	{ "amd-milan.txt", 0x1a07, 0x1a07, 8 },
+	{ "amd-raphael.txt", 0x1ae7, 0x1ae7, 12 },
+	{ "amd-rome.txt", 0x207, 0x207, 4 },
+	{ "amd-summitridge.txt", 0x7, 0x7, 2 },
+	{ "amd-turin.txt", 0x1ae7, 0x1ae7, 12 },
+	{ "intel-alderlake-avx512.txt", 0x19be7, 0x9be7, 48 },
+	{ "intel-alderlake.txt", 0x19b07, 0x9b07, 32 },
+	{ "intel-alderlaken-gracemont.txt", 0x19b07, 0x9b07, 32 },
+	{ "intel-arrowlake.txt", 0x1db07, 0xdb07, 64 },
+	{ "intel-cascadelakesp.txt", 0x3ff, 0x3e7, 12 },
+	{ "intel-denverton-goldmont.txt", 0x11b, 0x103, 2 },
+	{ "intel-emeraldrapids-xcr0-noamx.txt", 0x6dfe7, 0x6dbe7, 192 },
+	{ "intel-emeraldrapids.txt", 0x6dfe7, 0x6dbe7, 192 },
+	{ "intel-graniterapids.txt", 0x7dfe7, 0x6dbe7, 192 },
+	{ "intel-icelakesp.txt", 0x3e7, 0x3e7, 12 },
+	{ "intel-jasperlake-tremont.txt", 0x103, 0x103, 2 },
+	{ "intel-meteorlake.txt", 0x19b07, 0x9b07, 32 },
+	{ "intel-pantherlake.txt", 0x1db07, 0xdb07, 64 },
+	{ "intel-raptorlake.txt", 0x19b07, 0x9b07, 32 },
+	{ "intel-rocketlake.txt", 0x23ff, 0x3e7, 12 },
+	{ "intel-sapphirerapids.txt", 0x6dfe7, 0x6dbe7, 192 },
+	{ "intel-skylakesp.txt", 0x3ff, 0x3e7, 12 },
+	{ "intel-tigerlake.txt", 0x3be7, 0x1be7, 24 },
 };
 
 #define NR_DUMPS (sizeof(dumps) / sizeof(dumps[0]))
@@ -163,14 +163,13 @@ static void add_dependent_leaves(struct cpuid_table *tb)
 	if (!cpuid_table_find(tb, 0x14, 0))
 		assert_int_equal(cpuid_table_add(tb, 0x14, 0, 1, 0xf, 7, 0), 0);
 	if (!cpuid_table_find(tb, 0x1c, 0))
-		assert_int_equal(
-			cpuid_table_add(tb, 0x1c, 0, 0x4000000f, 7, 7, 0), 0);
+		assert_int_equal(cpuid_table_add(tb, 0x1c, 0, 0x4000000f, 7,
+						 7, 0), 0);
 	if (!cpuid_table_find(tb, 0x1d, 0))
 		assert_int_equal(cpuid_table_add(tb, 0x1d, 0, 1, 0, 0, 0), 0);
 	if (!cpuid_table_find(tb, 0x1d, 1))
 		assert_int_equal(cpuid_table_add(tb, 0x1d, 1, 0x04002000,
-						 0x00080040, 0x10, 0),
-				 0);
+						 0x00080040, 0x10, 0), 0);
 	if (!cpuid_table_find(tb, 0x1e, 0))
 		assert_int_equal(cpuid_table_add(tb, 0x1e, 0, 0, 0x4010, 0, 0),
 				 0);
@@ -217,14 +216,15 @@ static void check_applied(const struct cpuid_table *nat, uint64_t xfam)
 		if (r->kind == POLICY_DEPENDS) {
 			uint32_t now = cpuid_table_reg(&t, r->leaf, r->subleaf,
 						       r->reg);
-			uint32_t was = cpuid_table_reg(nat, r->leaf, r->subleaf,
-						       r->reg);
+			uint32_t was = cpuid_table_reg(nat, r->leaf,
+						       r->subleaf, r->reg);
 
 			assert_int_equal(now & r->bits,
 					 all ? was & r->bits : 0);
 		} else if (r->kind == POLICY_DEPENDS_LEAF) {
-			assert_int_equal(
-				cpuid_table_find(&t, r->leaf, 0) != NULL, all);
+			assert_int_equal(cpuid_table_find(&t, r->leaf, 0) !=
+						 NULL,
+					 all);
 		}
 	}
 }
@@ -279,16 +279,15 @@ static void test_sweep(void **state)
 		/* every subset of the default, with x87/SSE */
 		for (;;) {
 			uint64_t xfam = sub | 0x3;
-			struct policy_params pp = {true, xfam};
-			struct xsvm_err err = {{0}};
+			struct policy_params pp = { true, xfam };
+			struct xsvm_err err = { { 0 } };
 
 			t = src;
 			if (!oracle_xfam_pairs(xfam)) {
-				assert_int_equal(
-					policy_apply(&t, &pol, &pp, &res, &err),
-					-EINVAL);
-				if (!strstr(err.msg,
-					    "(xfam-all-or-none, tdx:") &&
+				assert_int_equal(policy_apply(&t, &pol, &pp,
+							      &res, &err),
+						 -EINVAL);
+				if (!strstr(err.msg, "(xfam-all-or-none, tdx:") &&
 				    !strstr(err.msg, "(xfam-requires, tdx:21)"))
 					fail_msg("%s: %s", dx->name, err.msg);
 				total_invalid++;
@@ -317,20 +316,20 @@ static void test_sweep(void **state)
 		/* one bit beyond the default: outside allowed or platform */
 		for (unsigned int i = 2; i < 64; i++) {
 			uint64_t bit = 1ull << i;
-			struct policy_params pp = {true,
-						   dx->xfam_default | bit};
-			struct xsvm_err err = {{0}};
+			struct policy_params pp = { true,
+						    dx->xfam_default | bit };
+			struct xsvm_err err = { { 0 } };
 
 			if (dx->xfam_default & bit)
 				continue;
 			t = src;
-			assert_int_equal(
-				policy_apply(&t, &pol, &pp, &res, &err),
-				-EINVAL);
-			assert_non_null(strstr(
-				err.msg, bit & TDX_ALLOWED
-						 ? "(platform, tdx:17)"
-						 : "(xfam-allowed, tdx:17)"));
+			assert_int_equal(policy_apply(&t, &pol, &pp, &res,
+						      &err),
+					 -EINVAL);
+			assert_non_null(strstr(err.msg,
+					       bit & TDX_ALLOWED ?
+						       "(platform, tdx:17)" :
+						       "(xfam-allowed, tdx:17)"));
 			total_outside++;
 		}
 	}

@@ -42,7 +42,7 @@ static void assert_changes_equal(const struct policy_result *a,
 
 static void test_parse_tdx(void **state)
 {
-	unsigned int n[POLICY_FEATURE + 1] = {0};
+	unsigned int n[POLICY_FEATURE + 1] = { 0 };
 	const struct policy_rule *r;
 
 	(void)state;
@@ -104,7 +104,7 @@ static void test_parse_tdx(void **state)
 
 static void test_builtin_names(void **state)
 {
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 
 	(void)state;
 	load_policy("none", &pol);
@@ -124,24 +124,20 @@ static void test_builtin_names(void **state)
 static void test_builtin_matches_file(void **state)
 {
 	static const char *const some[] = {
-		"intel-sapphirerapids.txt",
-		"intel-graniterapids.txt",
-		"intel-icelakesp.txt",
-		"amd-rome.txt",
-		"amd-genoa.txt",
-		"intel-denverton-goldmont.txt",
-		"intel-tigerlake.txt",
+		"intel-sapphirerapids.txt", "intel-graniterapids.txt",
+		"intel-icelakesp.txt", "amd-rome.txt", "amd-genoa.txt",
+		"intel-denverton-goldmont.txt", "intel-tigerlake.txt",
 	};
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 
 	(void)state;
 	read_tdx_file();
 	assert_int_equal(tdx_file_len, policy_tdx_len);
 	assert_memory_equal(tdx_file, policy_tdx_text, tdx_file_len);
 	assert_int_equal(policy_tdx_text[policy_tdx_len], '\0');
-	assert_int_equal(
-		policy_parse("tdx.policy", tdx_file, tdx_file_len, &pol2, &err),
-		0);
+	assert_int_equal(policy_parse("tdx.policy", tdx_file, tdx_file_len,
+				      &pol2, &err),
+			 0);
 	load_policy("tdx", &pol);
 	assert_string_equal(pol2.name, "tdx");
 	assert_int_equal(pol2.nr_rules, pol.nr_rules);
@@ -150,7 +146,7 @@ static void test_builtin_matches_file(void **state)
 
 	for (unsigned int i = 0; i < sizeof(some) / sizeof(some[0]); i++) {
 		/* the default XFAM, and the smallest one every dump allows */
-		for (int explicit = 0; explicit < 2; explicit ++) {
+		for (int explicit = 0; explicit < 2; explicit++) {
 			test_load_dump(some[i], &t);
 			apply_ok(&t, &pol, explicit, 0x3, &res);
 			test_load_dump(some[i], &src);
@@ -168,10 +164,11 @@ static void test_builtin_matches_file(void **state)
 
 static void parse_fails(const char *text, int code, const char *msg)
 {
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 
-	assert_int_equal(
-		policy_parse("m.policy", text, strlen(text), &pol, &err), code);
+	assert_int_equal(policy_parse("m.policy", text, strlen(text), &pol,
+				      &err),
+			 code);
 	assert_string_equal(err.msg, msg);
 }
 
@@ -196,11 +193,11 @@ static void test_parse_errors(void **state)
 		    "m.policy:1: 'depends' takes 5 arguments, not 4");
 	parse_fails("name a b\n", -EINVAL,
 		    "m.policy:1: 'name' takes 1 argument, not 2");
-	parse_fails("xfam-allowed 0x7 # comment\nxfam-requires 0xe0\n", -EINVAL,
+	parse_fails("xfam-allowed 0x7 # comment\nxfam-requires 0xe0\n",
+		    -EINVAL,
 		    "m.policy:2: 'xfam-requires' takes 2 arguments, not 1");
-	parse_fails(
-		"xsave-xfd-needs-component 1\n", -EINVAL,
-		"m.policy:1: 'xsave-xfd-needs-component' takes 0 arguments, not 1");
+	parse_fails("xsave-xfd-needs-component 1\n", -EINVAL,
+		    "m.policy:1: 'xsave-xfd-needs-component' takes 0 arguments, not 1");
 	parse_fails("name r\n# r\nfixed1 0x1 0 exx 0x1\n", -EINVAL,
 		    "m.policy:3: bad register (eax, ebx, ecx or edx) 'exx'");
 	parse_fails("fixed1 0x1 0 EAX 0x1\n", -EINVAL,
@@ -211,24 +208,20 @@ static void test_parse_errors(void **state)
 		    "m.policy:1: number out of range '64'");
 	parse_fails("feature 0x4 0x1 0 ecx 32\n", -EINVAL,
 		    "m.policy:1: feature bit must be 0..31 '32'");
-	parse_fails(
-		"fixed0 0x7 0 ecx 0x10\nconfigurable 0x7 0 ecx 0x30\n", -EINVAL,
-		"m.policy:2: configurable bits 0x10 of leaf 0x7 subleaf 0x0 ecx overlap fixed0 at line 1");
-	parse_fails(
-		"configurable 0x1 0 edx 0xff\n\nfixed1 0x1 0 edx 0x180\n",
-		-EINVAL,
-		"m.policy:3: fixed1 bits 0x80 of leaf 0x1 subleaf 0x0 edx overlap configurable at line 1");
-	parse_fails(
-		"fixed0 0x7 0 ecx 0x10\nfixed1 0x7 0 ecx 0x11\n", -EINVAL,
-		"m.policy:2: fixed1 bits 0x10 of leaf 0x7 subleaf 0x0 ecx overlap fixed0 at line 1");
-	parse_fails(
-		"name x\nxfam-all-or-none 0xe0\n", -EINVAL,
-		"m.policy:2: 'xfam-all-or-none' needs an xfam-allowed line");
+	parse_fails("fixed0 0x7 0 ecx 0x10\nconfigurable 0x7 0 ecx 0x30\n",
+		    -EINVAL,
+		    "m.policy:2: configurable bits 0x10 of leaf 0x7 subleaf 0x0 ecx overlap fixed0 at line 1");
+	parse_fails("configurable 0x1 0 edx 0xff\n\nfixed1 0x1 0 edx 0x180\n",
+		    -EINVAL,
+		    "m.policy:3: fixed1 bits 0x80 of leaf 0x1 subleaf 0x0 edx overlap configurable at line 1");
+	parse_fails("fixed0 0x7 0 ecx 0x10\nfixed1 0x7 0 ecx 0x11\n", -EINVAL,
+		    "m.policy:2: fixed1 bits 0x10 of leaf 0x7 subleaf 0x0 ecx overlap fixed0 at line 1");
+	parse_fails("name x\nxfam-all-or-none 0xe0\n", -EINVAL,
+		    "m.policy:2: 'xfam-all-or-none' needs an xfam-allowed line");
 	parse_fails("xfam-required 0x3\n", -EINVAL,
 		    "m.policy:1: 'xfam-required' needs an xfam-allowed line");
-	parse_fails(
-		"xfam-allowed 0x7\nxfam-required 0xb\n", -EINVAL,
-		"m.policy:2: xfam-required 0xb has bits outside xfam-allowed 0x7");
+	parse_fails("xfam-allowed 0x7\nxfam-required 0xb\n", -EINVAL,
+		    "m.policy:2: xfam-required 0xb has bits outside xfam-allowed 0x7");
 }
 
 /*
@@ -239,20 +232,18 @@ static void test_parse_errors(void **state)
 static void test_parse_numbers(void **state)
 {
 	(void)state;
-	parse_ok("n",
-		 "xsave-user-mask 0XfF\n"
-		 "xsave-supervisor-mask 0x0000000000000000000400\n"
-		 "xsave-max-subleaf 063\ndrop-leaf 0XFFFFFFFF\n"
-		 "drop-leaf 00000000000000000000000000017\n",
+	parse_ok("n", "xsave-user-mask 0XfF\n"
+		      "xsave-supervisor-mask 0x0000000000000000000400\n"
+		      "xsave-max-subleaf 063\ndrop-leaf 0XFFFFFFFF\n"
+		      "drop-leaf 00000000000000000000000000017\n",
 		 &pol);
 	assert_int_equal(pol.user_mask, 0xff);
 	assert_int_equal(pol.supervisor_mask, 0x400);
 	assert_int_equal(pol.max_subleaf, 63);
 	assert_int_equal(pol.rules[0].leaf, 0xffffffffu);
 	assert_int_equal(pol.rules[1].leaf, 17);
-	parse_ok("n",
-		 "xsave-user-mask 18446744073709551615\n"
-		 "xsave-supervisor-mask 0xFFFFFFFFFFFFFFFF\n",
+	parse_ok("n", "xsave-user-mask 18446744073709551615\n"
+		      "xsave-supervisor-mask 0xFFFFFFFFFFFFFFFF\n",
 		 &pol);
 	assert_int_equal(pol.user_mask, UINT64_MAX);
 	assert_int_equal(pol.supervisor_mask, UINT64_MAX);
@@ -261,9 +252,8 @@ static void test_parse_numbers(void **state)
 		    "m.policy:1: number out of range '18446744073709551616'");
 	parse_fails("xsave-user-mask 0x10000000000000000\n", -EINVAL,
 		    "m.policy:1: number out of range '0x10000000000000000'");
-	parse_fails(
-		"xsave-user-mask 0X000010000000000000000\n", -EINVAL,
-		"m.policy:1: number out of range '0X000010000000000000000'");
+	parse_fails("xsave-user-mask 0X000010000000000000000\n", -EINVAL,
+		    "m.policy:1: number out of range '0X000010000000000000000'");
 	parse_fails("xsave-user-mask 99999999999999999999z\n", -EINVAL,
 		    "m.policy:1: number out of range '99999999999999999999z'");
 	parse_fails("drop-leaf 0x100000000z\n", -EINVAL,
@@ -293,7 +283,7 @@ static void test_parse_numbers(void **state)
 static void test_parse_words(void **state)
 {
 	static const char nul[] = "name a\nname a\0b\n";
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 	char text[80];
 
 	(void)state;
@@ -311,14 +301,13 @@ static void test_parse_words(void **state)
 	parse_fails("a b c d e f g h i\n", -EINVAL,
 		    "m.policy:1: too many words");
 	snprintf(text, sizeof(text), "%063d\n", 0);
-	parse_fails(
-		text, -EINVAL,
-		"m.policy:1: unknown key '000000000000000000000000000000000000000000000000000000000000000'");
+	parse_fails(text, -EINVAL,
+		    "m.policy:1: unknown key '000000000000000000000000000000000000000000000000000000000000000'");
 	snprintf(text, sizeof(text), "%064d\n", 0);
 	parse_fails(text, -EINVAL, "m.policy:1: word too long");
-	assert_int_equal(
-		policy_parse("m.policy", nul, sizeof(nul) - 1, &pol, &err),
-		-EINVAL);
+	assert_int_equal(policy_parse("m.policy", nul, sizeof(nul) - 1, &pol,
+				      &err),
+			 -EINVAL);
 	assert_string_equal(err.msg, "m.policy:2: NUL byte in policy text");
 }
 
@@ -326,11 +315,10 @@ static void test_parse_words(void **state)
 static void test_parse_accepts(void **state)
 {
 	(void)state;
-	parse_ok("p",
-		 "fixed0 0x7 0 ecx 0x10\r\nconfigurable 0x7 0 edx 0x10\r\n"
-		 "configurable 0x7 1 ecx 0x10  # tail comment\r\n"
-		 "\t fixed0 0x7 0 ecx 0x10\n"
-		 "xsave-max-subleaf 63\nfeature 0x4 1 0 ecx 31",
+	parse_ok("p", "fixed0 0x7 0 ecx 0x10\r\nconfigurable 0x7 0 edx 0x10\r\n"
+		      "configurable 0x7 1 ecx 0x10  # tail comment\r\n"
+		      "\t fixed0 0x7 0 ecx 0x10\n"
+		      "xsave-max-subleaf 63\nfeature 0x4 1 0 ecx 31",
 		 &pol);
 	assert_string_equal(pol.name, "p");
 	assert_false(pol.uses_xfam);
@@ -356,25 +344,24 @@ static void test_parse_tdx_extra_line(void **state)
 	static const char extra[] = "fixed0 0x7 0 edx 0x01000000\n";
 	static char text[16384];
 	size_t n = policy_tdx_len;
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 
 	(void)state;
 	assert_true(n + sizeof(extra) <= sizeof(text));
 	memcpy(text, policy_tdx_text, n);
 	memcpy(text + n, extra, sizeof(extra));
-	assert_int_equal(
-		policy_parse("tdx+amx", text, strlen(text), &pol, &err),
-		-EINVAL);
-	assert_string_equal(
-		err.msg,
-		"tdx+amx:108: fixed0 bits 0x1000000 of leaf 0x7 subleaf 0x0 edx overlap configurable at line 63");
+	assert_int_equal(policy_parse("tdx+amx", text, strlen(text), &pol,
+				      &err),
+			 -EINVAL);
+	assert_string_equal(err.msg,
+			    "tdx+amx:108: fixed0 bits 0x1000000 of leaf 0x7 subleaf 0x0 edx overlap configurable at line 63");
 }
 
 static void test_parse_too_many_rules(void **state)
 {
 	static char text[POLICY_MAX_RULES * 16 + 64];
 	size_t pos = 0;
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 
 	(void)state;
 	for (unsigned int i = 0; i < POLICY_MAX_RULES; i++)

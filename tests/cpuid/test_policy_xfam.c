@@ -24,8 +24,8 @@
 
 static void xfam_fails(const char *dump, uint64_t xfam, const char *msg)
 {
-	struct policy_params pp = {.have_xfam = true, .xfam = xfam};
-	struct xsvm_err err = {{0}};
+	struct policy_params pp = { .have_xfam = true, .xfam = xfam };
+	struct xsvm_err err = { { 0 } };
 	uint64_t hash;
 
 	test_load_dump(dump, &t);
@@ -35,87 +35,70 @@ static void xfam_fails(const char *dump, uint64_t xfam, const char *msg)
 	/* a rejected XFAM leaves the table as it was */
 	assert_int_equal(cpuid_table_hash(&t), hash);
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(
-		policy_xfam_check(&pol, policy_platform(&t), xfam, &err),
-		-EINVAL);
+	assert_int_equal(policy_xfam_check(&pol, policy_platform(&t), xfam,
+					   &err),
+			 -EINVAL);
 	assert_string_equal(err.msg, msg);
 }
 
 static void test_xfam_invalid(void **state)
 {
 	const char *spr = "intel-sapphirerapids.txt";
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 
 	(void)state;
 	load_policy("tdx", &pol);
-	xfam_fails(
-		spr, 0x27,
-		"XFAM 0x27: components 0xe0 (opmask, zmm_hi256, hi16_zmm) must be all set or all clear; only 0x20 (opmask) is set (xfam-all-or-none, tdx:20)");
-	xfam_fails(
-		spr, 0x267,
-		"XFAM 0x267: components 0xe0 (opmask, zmm_hi256, hi16_zmm) must be all set or all clear; only 0x60 (opmask, zmm_hi256) is set (xfam-all-or-none, tdx:20)");
-	xfam_fails(
-		spr, 0xe3,
-		"XFAM 0xe3: components 0xe0 (opmask, zmm_hi256, hi16_zmm) require 0x4 (avx) (xfam-requires, tdx:21)");
-	xfam_fails(
-		spr, 0x8e7,
-		"XFAM 0x8e7: components 0x1800 (cet_u, cet_s) must be all set or all clear; only 0x800 (cet_u) is set (xfam-all-or-none, tdx:23)");
-	xfam_fails(
-		spr, 0x10e7,
-		"XFAM 0x10e7: components 0x1800 (cet_u, cet_s) must be all set or all clear; only 0x1000 (cet_s) is set (xfam-all-or-none, tdx:23)");
-	xfam_fails(
-		spr, 0x200e7,
-		"XFAM 0x200e7: components 0x60000 (tilecfg, tiledata) must be all set or all clear; only 0x20000 (tilecfg) is set (xfam-all-or-none, tdx:24)");
-	xfam_fails(
-		spr, 0x400e7,
-		"XFAM 0x400e7: components 0x60000 (tilecfg, tiledata) must be all set or all clear; only 0x40000 (tiledata) is set (xfam-all-or-none, tdx:24)");
-	xfam_fails(
-		spr, 0x4e7,
-		"XFAM 0x4e7: components 0x400 (pasid) are outside the allowed mask 0x6dbe7 (xfam-allowed, tdx:17)");
-	xfam_fails(
-		spr, 0x1f,
-		"XFAM 0x1f: components 0x18 (bndregs, bndcsr) are outside the allowed mask 0x6dbe7 (xfam-allowed, tdx:17)");
-	xfam_fails(
-		spr, 0x1000000e7ull,
-		"XFAM 0x1000000e7: components 0x100000000 (component 32) are outside the allowed mask 0x6dbe7 (xfam-allowed, tdx:17)");
-	xfam_fails(
-		"intel-tigerlake.txt", 0x20e7,
-		"XFAM 0x20e7: components 0x2000 (hdc) are outside the allowed mask 0x6dbe7 (xfam-allowed, tdx:17)");
-	xfam_fails(
-		"intel-icelakesp.txt", 0x600e7,
-		"XFAM 0x600e7: components 0x60000 (tilecfg, tiledata) are not supported by the source table (0xD.0/0xD.1: 0x3e7) (platform, tdx:17)");
-	xfam_fails(
-		"intel-alderlake.txt", 0xe7,
-		"XFAM 0xe7: components 0xe0 (opmask, zmm_hi256, hi16_zmm) are not supported by the source table (0xD.0/0xD.1: 0x19b07) (platform, tdx:17)");
-	xfam_fails(
-		spr, 0x2e6,
-		"XFAM 0x2e6: required components 0x1 (x87) are missing (xfam-required, tdx:18)");
-	xfam_fails(
-		spr, 0x4,
-		"XFAM 0x4: required components 0x3 (x87, sse) are missing (xfam-required, tdx:18)");
+	xfam_fails(spr, 0x27,
+		   "XFAM 0x27: components 0xe0 (opmask, zmm_hi256, hi16_zmm) must be all set or all clear; only 0x20 (opmask) is set (xfam-all-or-none, tdx:20)");
+	xfam_fails(spr, 0x267,
+		   "XFAM 0x267: components 0xe0 (opmask, zmm_hi256, hi16_zmm) must be all set or all clear; only 0x60 (opmask, zmm_hi256) is set (xfam-all-or-none, tdx:20)");
+	xfam_fails(spr, 0xe3,
+		   "XFAM 0xe3: components 0xe0 (opmask, zmm_hi256, hi16_zmm) require 0x4 (avx) (xfam-requires, tdx:21)");
+	xfam_fails(spr, 0x8e7,
+		   "XFAM 0x8e7: components 0x1800 (cet_u, cet_s) must be all set or all clear; only 0x800 (cet_u) is set (xfam-all-or-none, tdx:23)");
+	xfam_fails(spr, 0x10e7,
+		   "XFAM 0x10e7: components 0x1800 (cet_u, cet_s) must be all set or all clear; only 0x1000 (cet_s) is set (xfam-all-or-none, tdx:23)");
+	xfam_fails(spr, 0x200e7,
+		   "XFAM 0x200e7: components 0x60000 (tilecfg, tiledata) must be all set or all clear; only 0x20000 (tilecfg) is set (xfam-all-or-none, tdx:24)");
+	xfam_fails(spr, 0x400e7,
+		   "XFAM 0x400e7: components 0x60000 (tilecfg, tiledata) must be all set or all clear; only 0x40000 (tiledata) is set (xfam-all-or-none, tdx:24)");
+	xfam_fails(spr, 0x4e7,
+		   "XFAM 0x4e7: components 0x400 (pasid) are outside the allowed mask 0x6dbe7 (xfam-allowed, tdx:17)");
+	xfam_fails(spr, 0x1f,
+		   "XFAM 0x1f: components 0x18 (bndregs, bndcsr) are outside the allowed mask 0x6dbe7 (xfam-allowed, tdx:17)");
+	xfam_fails(spr, 0x1000000e7ull,
+		   "XFAM 0x1000000e7: components 0x100000000 (component 32) are outside the allowed mask 0x6dbe7 (xfam-allowed, tdx:17)");
+	xfam_fails("intel-tigerlake.txt", 0x20e7,
+		   "XFAM 0x20e7: components 0x2000 (hdc) are outside the allowed mask 0x6dbe7 (xfam-allowed, tdx:17)");
+	xfam_fails("intel-icelakesp.txt", 0x600e7,
+		   "XFAM 0x600e7: components 0x60000 (tilecfg, tiledata) are not supported by the source table (0xD.0/0xD.1: 0x3e7) (platform, tdx:17)");
+	xfam_fails("intel-alderlake.txt", 0xe7,
+		   "XFAM 0xe7: components 0xe0 (opmask, zmm_hi256, hi16_zmm) are not supported by the source table (0xD.0/0xD.1: 0x19b07) (platform, tdx:17)");
+	xfam_fails(spr, 0x2e6,
+		   "XFAM 0x2e6: required components 0x1 (x87) are missing (xfam-required, tdx:18)");
+	xfam_fails(spr, 0x4,
+		   "XFAM 0x4: required components 0x3 (x87, sse) are missing (xfam-required, tdx:18)");
 
 	/* a policy without xfam-allowed takes no XFAM */
 	load_policy("none", &pol);
 	test_load_dump(spr, &t);
 	assert_int_equal(policy_apply(&t, &pol,
-				      &(struct policy_params){true, 0x3}, &res,
-				      &err),
+				      &(struct policy_params){ true, 0x3 },
+				      &res, &err),
 			 -EINVAL);
-	assert_string_equal(
-		err.msg,
-		"policy none has no XFAM (no xfam-allowed line): --xfam does not apply");
+	assert_string_equal(err.msg,
+			    "policy none has no XFAM (no xfam-allowed line): --xfam does not apply");
 
 	/* no leaf 0xD at all */
 	load_policy("tdx", &pol);
 	test_parse_str("leaf=0x1 subleaf=0x0 eax=0x0 ebx=0x0 ecx=0x0 edx=0x0\n",
 		       &t);
 	assert_int_equal(policy_apply(&t, &pol,
-				      &(struct policy_params){false, 0}, &res,
-				      &err),
+				      &(struct policy_params){ false, 0 },
+				      &res, &err),
 			 -ENOENT);
-	assert_string_equal(
-		err.msg,
-		"the table has no leaf 0xD subleaf 0: policy tdx cannot derive leaf 0xD");
+	assert_string_equal(err.msg,
+			    "the table has no leaf 0xD subleaf 0: policy tdx cannot derive leaf 0xD");
 }
 
 /* ---- The acceptance case: OpenVMM #708's TD, XFAM 0x618e7 ---- */
@@ -125,8 +108,8 @@ static void test_acceptance_spr(void **state)
 	struct xsave_build_result br;
 	const struct policy_change *c;
 	uint64_t xcr0, xss;
-	static const uint32_t gone[] = {8, 9, 10, 13, 14, 15, 16};
-	static const uint32_t kept[] = {2, 5, 6, 7, 11, 12, 17, 18};
+	static const uint32_t gone[] = { 8, 9, 10, 13, 14, 15, 16 };
+	static const uint32_t kept[] = { 2, 5, 6, 7, 11, 12, 17, 18 };
 
 	(void)state;
 	load_policy("tdx", &pol);
@@ -160,13 +143,13 @@ static void test_acceptance_spr(void **state)
 	assert_int_equal(cpuid_table_reg(&t, 7, 0, CPUID_ECX), 0x9b417fe6);
 	assert_int_equal(cpuid_table_reg(&t, 7, 0, CPUID_EDX), 0xffd54410);
 	assert_int_equal(cpuid_table_reg(&t, 7, 1, CPUID_EAX), 0x1c30);
-	assert_true(cpuid_table_bit(&t, 7, 0, CPUID_EBX, 16));	/* AVX512F */
-	assert_true(cpuid_table_bit(&t, 7, 0, CPUID_EDX, 24));	/* AMX-TILE */
-	assert_true(cpuid_table_bit(&t, 7, 0, CPUID_ECX, 7));	/* CET_SS */
-	assert_false(cpuid_table_bit(&t, 7, 0, CPUID_ECX, 3));	/* PKU */
-	assert_false(cpuid_table_bit(&t, 7, 0, CPUID_ECX, 4));	/* OSPKE */
+	assert_true(cpuid_table_bit(&t, 7, 0, CPUID_EBX, 16));  /* AVX512F */
+	assert_true(cpuid_table_bit(&t, 7, 0, CPUID_EDX, 24));  /* AMX-TILE */
+	assert_true(cpuid_table_bit(&t, 7, 0, CPUID_ECX, 7));   /* CET_SS */
+	assert_false(cpuid_table_bit(&t, 7, 0, CPUID_ECX, 3));  /* PKU */
+	assert_false(cpuid_table_bit(&t, 7, 0, CPUID_ECX, 4));  /* OSPKE */
 	assert_false(cpuid_table_bit(&t, 7, 0, CPUID_EBX, 25)); /* PT */
-	assert_true(cpuid_table_bit(&t, 1, 0, CPUID_ECX, 26));	/* XSAVE */
+	assert_true(cpuid_table_bit(&t, 1, 0, CPUID_ECX, 26));  /* XSAVE */
 
 	/* every change, in order: leaf 0xD, fixed bits, depends */
 	assert_int_equal(res.nr_changes, 16);
@@ -175,21 +158,16 @@ static void test_acceptance_spr(void **state)
 		    "xsave-user-mask (tdx:28): masked with XFAM");
 	assert_bits(&c[1], 0xd, 1, CPUID_ECX, 0xc500, 0,
 		    "xsave-supervisor-mask (tdx:30): masked with XFAM");
-	assert_removed(
-		&c[2], 0xd, 8, false, 1,
-		"xsave-supervisor-mask (tdx:30): component 8 (pt) not in XFAM");
-	assert_removed(
-		&c[3], 0xd, 9, false, 1,
-		"xsave-user-mask (tdx:28): component 9 (pkru) not in XFAM");
-	assert_removed(
-		&c[4], 0xd, 10, false, 1,
-		"xsave-supervisor-mask (tdx:30): component 10 (pasid) not in XFAM");
-	assert_removed(
-		&c[5], 0xd, 14, false, 1,
-		"xsave-supervisor-mask (tdx:30): component 14 (uintr) not in XFAM");
-	assert_removed(
-		&c[6], 0xd, 15, false, 1,
-		"xsave-supervisor-mask (tdx:30): component 15 (lbr) not in XFAM");
+	assert_removed(&c[2], 0xd, 8, false, 1,
+		       "xsave-supervisor-mask (tdx:30): component 8 (pt) not in XFAM");
+	assert_removed(&c[3], 0xd, 9, false, 1,
+		       "xsave-user-mask (tdx:28): component 9 (pkru) not in XFAM");
+	assert_removed(&c[4], 0xd, 10, false, 1,
+		       "xsave-supervisor-mask (tdx:30): component 10 (pasid) not in XFAM");
+	assert_removed(&c[5], 0xd, 14, false, 1,
+		       "xsave-supervisor-mask (tdx:30): component 14 (uintr) not in XFAM");
+	assert_removed(&c[6], 0xd, 15, false, 1,
+		       "xsave-supervisor-mask (tdx:30): component 15 (lbr) not in XFAM");
 	assert_bits(&c[7], 1, 0, CPUID_ECX, 0, 0x80000000, "fixed1 (tdx:41)");
 	assert_bits(&c[8], 1, 0, CPUID_ECX, 0x60, 0, "fixed0 (tdx:42)");
 	assert_bits(&c[9], 1, 0, CPUID_EDX, 0x20000, 0, "fixed0 (tdx:47)");
@@ -243,13 +221,13 @@ static void test_acceptance_versions(void **state)
 		uint32_t ebx0, ebx1;
 	} exp[] = {
 		/* 576 + 256 + 64 + 512 + 1024 */
-		{LINUX_5_15, 0xe7, 0, 2688, 2432},
+		{ LINUX_5_15, 0xe7, 0, 2688, 2432 },
 		/* 2432, TILECFG at 2432, TILEDATA at 2496 */
-		{LINUX_6_1, 0x600e7, 0, 11008, 10688},
+		{ LINUX_6_1, 0x600e7, 0, 11008, 10688 },
 		/* CET_U 2432..2448, TILECFG aligned to 2496 */
-		{LINUX_6_8, 0x600e7, 0x800, 11008, 10752},
+		{ LINUX_6_8, 0x600e7, 0x800, 11008, 10752 },
 		/* CET_S 2448..2472, TILECFG aligned to 2496 */
-		{LINUX_7_1, 0x600e7, 0x1800, 11008, 10752},
+		{ LINUX_7_1, 0x600e7, 0x1800, 11008, 10752 },
 	};
 	struct xsave_build_result br;
 
@@ -322,11 +300,10 @@ static void test_default_xfam_incomplete_pair(void **state)
 		assert_int_equal(c[0].kind, POLICY_CHANGE_XFAM);
 		assert_int_equal(c[0].cleared, 0x800);
 		assert_int_equal(c[0].set, 0);
-		assert_string_equal(
-			c[0].rule,
-			"xfam-all-or-none (tdx:23): default XFAM drops cet_u");
-		assert_bits(&c[1], 0xd, 1, CPUID_ECX, variant ? 0xc00 : 0x1c00,
-			    0, NULL);
+		assert_string_equal(c[0].rule,
+				    "xfam-all-or-none (tdx:23): default XFAM drops cet_u");
+		assert_bits(&c[1], 0xd, 1, CPUID_ECX,
+			    variant ? 0xc00 : 0x1c00, 0, NULL);
 		assert_removed(&c[2], 0xd, 10, false, 1, NULL);
 		assert_removed(&c[3], 0xd, 11, false, 1, NULL);
 		if (variant)
@@ -360,9 +337,8 @@ static void test_default_xfam_requires(void **state)
 	c = res.changes;
 	assert_int_equal(c[0].kind, POLICY_CHANGE_XFAM);
 	assert_int_equal(c[0].cleared, 0xe0);
-	assert_string_equal(
-		c[0].rule,
-		"xfam-requires (tdx:21): default XFAM drops opmask, zmm_hi256, hi16_zmm");
+	assert_string_equal(c[0].rule,
+			    "xfam-requires (tdx:21): default XFAM drops opmask, zmm_hi256, hi16_zmm");
 	assert_int_equal(count_kind(&res, POLICY_CHANGE_XFAM), 1);
 	assert_int_equal(cpuid_table_reg(&t, 0xd, 0, CPUID_EAX), 0x60203);
 	for (unsigned int i = 2; i < 8; i++)
@@ -386,7 +362,7 @@ static void test_feature_fixed0_drops_component(void **state)
 				   "xfam-all-or-none 0x60000\n"
 				   "fixed0 0x7 0 edx 0x01000000\n"
 				   "feature 0x60000 0x7 0 edx 24\n";
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 	const struct policy_change *c;
 
 	(void)state;
@@ -414,12 +390,11 @@ static void test_feature_fixed0_drops_component(void **state)
 
 	test_load_dump("intel-sapphirerapids.txt", &t);
 	assert_int_equal(policy_apply(&t, &pol,
-				      &(struct policy_params){true, 0x600e7},
+				      &(struct policy_params){ true, 0x600e7 },
 				      &res, &err),
 			 -EINVAL);
-	assert_string_equal(
-		err.msg,
-		"XFAM 0x600e7: components 0x60000 (tilecfg, tiledata) are not allowed: a fixed0 rule clears their feature bit (feature, amxoff:8)");
+	assert_string_equal(err.msg,
+			    "XFAM 0x600e7: components 0x60000 (tilecfg, tiledata) are not allowed: a fixed0 rule clears their feature bit (feature, amxoff:8)");
 }
 
 int main(void)

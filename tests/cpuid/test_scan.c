@@ -16,7 +16,7 @@
 
 static struct scan sl(const char *s)
 {
-	return (struct scan){s, strlen(s)};
+	return (struct scan){ s, strlen(s) };
 }
 
 static void test_scan_lines(void **state)
@@ -74,54 +74,53 @@ static void test_scan_numbers(void **state)
 		enum base base;
 		uint64_t max;
 		enum scan_num want;
-		uint64_t value; /* when OK */
-		size_t left;	/* bytes after the number */
+		uint64_t value;	 /* when OK */
+		size_t left;	 /* bytes after the number */
 	} cases[] = {
-		{"ffffffff ", HEX, UINT32_MAX, SCAN_NUM_OK, 0xffffffffu, 1},
-		{"100000000x", HEX, UINT32_MAX, SCAN_NUM_RANGE, 0, 1},
-		{"ffffffffffffffff", HEX, UINT64_MAX, SCAN_NUM_OK, UINT64_MAX,
-		 0},
-		{"ffffffffffffffff0", HEX, UINT64_MAX, SCAN_NUM_RANGE, 0, 0},
-		{"g1", HEX, UINT64_MAX, SCAN_NUM_NONE, 0, 2},
-		{"0XfF,", HEX_0X, UINT32_MAX, SCAN_NUM_OK, 255, 1},
-		{"0x,", HEX_0X, UINT32_MAX, SCAN_NUM_NONE, 0, 3},
-		{"ff", HEX_0X, UINT32_MAX, SCAN_NUM_NONE, 0, 2},
-		{"4294967295", DEC, UINT32_MAX, SCAN_NUM_OK, 4294967295u, 0},
-		{"4294967296]", DEC, UINT32_MAX, SCAN_NUM_RANGE, 0, 1},
-		{"18446744073709551615", DEC, UINT64_MAX, SCAN_NUM_OK,
-		 UINT64_MAX, 0},
-		{"18446744073709551616", DEC, UINT64_MAX, SCAN_NUM_RANGE, 0, 0},
-		{" 1", DEC, UINT64_MAX, SCAN_NUM_NONE, 0, 2},
-		{"0010", DEC, UINT64_MAX, SCAN_NUM_OK, 10, 0},
+		{ "ffffffff ", HEX, UINT32_MAX, SCAN_NUM_OK, 0xffffffffu, 1 },
+		{ "100000000x", HEX, UINT32_MAX, SCAN_NUM_RANGE, 0, 1 },
+		{ "ffffffffffffffff", HEX, UINT64_MAX, SCAN_NUM_OK, UINT64_MAX, 0 },
+		{ "ffffffffffffffff0", HEX, UINT64_MAX, SCAN_NUM_RANGE, 0, 0 },
+		{ "g1", HEX, UINT64_MAX, SCAN_NUM_NONE, 0, 2 },
+		{ "0XfF,", HEX_0X, UINT32_MAX, SCAN_NUM_OK, 255, 1 },
+		{ "0x,", HEX_0X, UINT32_MAX, SCAN_NUM_NONE, 0, 3 },
+		{ "ff", HEX_0X, UINT32_MAX, SCAN_NUM_NONE, 0, 2 },
+		{ "4294967295", DEC, UINT32_MAX, SCAN_NUM_OK, 4294967295u, 0 },
+		{ "4294967296]", DEC, UINT32_MAX, SCAN_NUM_RANGE, 0, 1 },
+		{ "18446744073709551615", DEC, UINT64_MAX, SCAN_NUM_OK,
+		  UINT64_MAX, 0 },
+		{ "18446744073709551616", DEC, UINT64_MAX, SCAN_NUM_RANGE, 0, 0 },
+		{ " 1", DEC, UINT64_MAX, SCAN_NUM_NONE, 0, 2 },
+		{ "0010", DEC, UINT64_MAX, SCAN_NUM_OK, 10, 0 },
 		/* scan_number: 0x/0X hex, else decimal (never octal) */
-		{"0X1F ", NUMBER, UINT64_MAX, SCAN_NUM_OK, 31, 1},
-		{"0x1f", NUMBER, UINT64_MAX, SCAN_NUM_OK, 31, 0},
-		{"010", NUMBER, UINT64_MAX, SCAN_NUM_OK, 10, 0},
-		{"0x0000000000000000001", NUMBER, UINT64_MAX, SCAN_NUM_OK, 1,
-		 0},
-		{"0000000000000000000000042", NUMBER, UINT64_MAX, SCAN_NUM_OK,
-		 42, 0},
-		{"18446744073709551615", NUMBER, UINT64_MAX, SCAN_NUM_OK,
-		 UINT64_MAX, 0},
-		{"18446744073709551616z", NUMBER, UINT64_MAX, SCAN_NUM_RANGE, 0,
-		 1},
-		{"0xffffffffffffffff", NUMBER, UINT64_MAX, SCAN_NUM_OK,
-		 UINT64_MAX, 0},
-		{"0x10000000000000000", NUMBER, UINT64_MAX, SCAN_NUM_RANGE, 0,
-		 0},
-		{"0x100", NUMBER, 0xff, SCAN_NUM_RANGE, 0, 0},
-		{"255", NUMBER, 0xff, SCAN_NUM_OK, 255, 0},
-		{"256", NUMBER, 0xff, SCAN_NUM_RANGE, 0, 0},
+		{ "0X1F ", NUMBER, UINT64_MAX, SCAN_NUM_OK, 31, 1 },
+		{ "0x1f", NUMBER, UINT64_MAX, SCAN_NUM_OK, 31, 0 },
+		{ "010", NUMBER, UINT64_MAX, SCAN_NUM_OK, 10, 0 },
+		{ "0x0000000000000000001", NUMBER, UINT64_MAX, SCAN_NUM_OK, 1,
+		  0 },
+		{ "0000000000000000000000042", NUMBER, UINT64_MAX, SCAN_NUM_OK,
+		  42, 0 },
+		{ "18446744073709551615", NUMBER, UINT64_MAX, SCAN_NUM_OK,
+		  UINT64_MAX, 0 },
+		{ "18446744073709551616z", NUMBER, UINT64_MAX, SCAN_NUM_RANGE,
+		  0, 1 },
+		{ "0xffffffffffffffff", NUMBER, UINT64_MAX, SCAN_NUM_OK,
+		  UINT64_MAX, 0 },
+		{ "0x10000000000000000", NUMBER, UINT64_MAX, SCAN_NUM_RANGE, 0,
+		  0 },
+		{ "0x100", NUMBER, 0xff, SCAN_NUM_RANGE, 0, 0 },
+		{ "255", NUMBER, 0xff, SCAN_NUM_OK, 255, 0 },
+		{ "256", NUMBER, 0xff, SCAN_NUM_RANGE, 0, 0 },
 		/* "0x" without a hex digit: the '0' is the number */
-		{"0x", NUMBER, UINT64_MAX, SCAN_NUM_OK, 0, 1},
-		{"0Xg", NUMBER, UINT64_MAX, SCAN_NUM_OK, 0, 2},
-		{"0x0x5", NUMBER, UINT64_MAX, SCAN_NUM_OK, 0, 2},
-		{"0x-1", NUMBER, UINT64_MAX, SCAN_NUM_OK, 0, 3},
-		{"12ab", NUMBER, UINT64_MAX, SCAN_NUM_OK, 12, 2},
-		{"x1", NUMBER, UINT64_MAX, SCAN_NUM_NONE, 0, 2},
-		{"+1", NUMBER, UINT64_MAX, SCAN_NUM_NONE, 0, 2},
-		{"\t1", NUMBER, UINT64_MAX, SCAN_NUM_NONE, 0, 2},
-		{"", NUMBER, UINT64_MAX, SCAN_NUM_NONE, 0, 0},
+		{ "0x", NUMBER, UINT64_MAX, SCAN_NUM_OK, 0, 1 },
+		{ "0Xg", NUMBER, UINT64_MAX, SCAN_NUM_OK, 0, 2 },
+		{ "0x0x5", NUMBER, UINT64_MAX, SCAN_NUM_OK, 0, 2 },
+		{ "0x-1", NUMBER, UINT64_MAX, SCAN_NUM_OK, 0, 3 },
+		{ "12ab", NUMBER, UINT64_MAX, SCAN_NUM_OK, 12, 2 },
+		{ "x1", NUMBER, UINT64_MAX, SCAN_NUM_NONE, 0, 2 },
+		{ "+1", NUMBER, UINT64_MAX, SCAN_NUM_NONE, 0, 2 },
+		{ "\t1", NUMBER, UINT64_MAX, SCAN_NUM_NONE, 0, 2 },
+		{ "", NUMBER, UINT64_MAX, SCAN_NUM_NONE, 0, 0 },
 	};
 
 	(void)state;
@@ -141,8 +140,7 @@ static void test_scan_numbers(void **state)
 		if (got != cases[i].want || s.n != cases[i].left ||
 		    v != (got == SCAN_NUM_OK ? cases[i].value : 7))
 			fail_msg("'%s': status %d, %zu left, value %llu",
-				 cases[i].text, got, s.n,
-				 (unsigned long long)v);
+				 cases[i].text, got, s.n, (unsigned long long)v);
 	}
 }
 
@@ -168,7 +166,7 @@ static void test_scan_take(void **state)
 	assert_ptr_equal(run.p, s.p);
 	assert_int_equal(s.n, 2);
 	/* n bounds the slice: no NUL needed */
-	s = (struct scan){"xyz", 2};
+	s = (struct scan){ "xyz", 2 };
 	run = scan_take(&s, is_lower);
 	assert_int_equal(run.n, 2);
 	assert_int_equal(s.n, 0);
@@ -182,26 +180,26 @@ static void test_printk_prefix(void **state)
 		const char *line;
 		size_t len;
 	} cases[] = {
-		{"<4>[    0.412347] XSAVE consistency problem", 18},
-		{"[    0.000000] Linux version", 15},
-		{"[    6.925211][    T1] x86/fpu: x", 23},
-		{"[    1.5][  C0] x", 16},
-		{"[    1.5] [  C0] x", 10},
-		{"<6>[drm] message", 3},
-		{"[drm] message", 0},
-		{"[ 1.2]x", 6},
-		{"[ 1.2", 0},
-		{"<12", 0},
-		{"", 0},
+		{ "<4>[    0.412347] XSAVE consistency problem", 18 },
+		{ "[    0.000000] Linux version", 15 },
+		{ "[    6.925211][    T1] x86/fpu: x", 23 },
+		{ "[    1.5][  C0] x", 16 },
+		{ "[    1.5] [  C0] x", 10 },
+		{ "<6>[drm] message", 3 },
+		{ "[drm] message", 0 },
+		{ "[ 1.2]x", 6 },
+		{ "[ 1.2", 0 },
+		{ "<12", 0 },
+		{ "", 0 },
 	};
 	char text[] = "<4>[ 0.1] CPUID[";
 	struct scan s = sl(text);
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		assert_int_equal(
-			printk_prefix_len(cases[i].line, strlen(cases[i].line)),
-			cases[i].len);
+		assert_int_equal(printk_prefix_len(cases[i].line,
+						   strlen(cases[i].line)),
+				 cases[i].len);
 	/* n bounds the line: no NUL needed */
 	text[5] = '9';
 	assert_int_equal(printk_prefix_len(text, 4), 3);

@@ -17,7 +17,7 @@
 
 static void test_order_parse(void **state)
 {
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 	struct xsave_order o;
 	char buf[64];
 
@@ -35,9 +35,8 @@ static void test_order_parse(void **state)
 	assert_int_equal(xsave_order_parse("hash:12x", &o, &err), -EINVAL);
 	assert_int_equal(xsave_order_parse("hash:-1", &o, &err), -EINVAL);
 	assert_int_equal(xsave_order_parse("descending", &o, &err), -EINVAL);
-	assert_string_equal(
-		err.msg,
-		"--xsave-order: 'descending' is neither 'ascending' nor 'hash:SEED' (SEED a 64-bit number)");
+	assert_string_equal(err.msg,
+			    "--xsave-order: 'descending' is neither 'ascending' nor 'hash:SEED' (SEED a 64-bit number)");
 }
 
 /*
@@ -51,54 +50,53 @@ static void test_order_parse_seed(void **state)
 		uint64_t seed; /* when accepted */
 		bool ok;
 	} cases[] = {
-		{"hash:0", 0, true},
-		{"hash:007", 7, true},
-		{"hash:010", 10, true},
-		{"hash:00000000000000000000000000000042", 42, true},
-		{"hash:0X1F", 31, true},
-		{"hash:0xfF", 255, true},
-		{"hash:0x00000000000000000001", 1, true},
-		{"hash:18446744073709551615", UINT64_MAX, true},
-		{"hash:0xffffffffffffffff", UINT64_MAX, true},
-		{"hash:0XFFFFFFFFFFFFFFFF", UINT64_MAX, true},
-		{"hash:18446744073709551616"},
-		{"hash:99999999999999999999"},
-		{"hash:0x10000000000000000"},
-		{"hash:0xFFFFFFFFFFFFFFFF0"},
-		{""},
-		{"hash"},
-		{"hash:0x"},
-		{"hash:0X"},
-		{"hash:0xg"},
-		{"hash:1a"},
-		{"hash:+1"},
-		{"hash:-0"},
-		{"hash: 5"},
-		{"hash:5 "},
-		{"HASH:1"},
-		{"hash:1:2"},
+		{ "hash:0", 0, true },
+		{ "hash:007", 7, true },
+		{ "hash:010", 10, true },
+		{ "hash:00000000000000000000000000000042", 42, true },
+		{ "hash:0X1F", 31, true },
+		{ "hash:0xfF", 255, true },
+		{ "hash:0x00000000000000000001", 1, true },
+		{ "hash:18446744073709551615", UINT64_MAX, true },
+		{ "hash:0xffffffffffffffff", UINT64_MAX, true },
+		{ "hash:0XFFFFFFFFFFFFFFFF", UINT64_MAX, true },
+		{ "hash:18446744073709551616" },
+		{ "hash:99999999999999999999" },
+		{ "hash:0x10000000000000000" },
+		{ "hash:0xFFFFFFFFFFFFFFFF0" },
+		{ "" },
+		{ "hash" },
+		{ "hash:0x" },
+		{ "hash:0X" },
+		{ "hash:0xg" },
+		{ "hash:1a" },
+		{ "hash:+1" },
+		{ "hash:-0" },
+		{ "hash: 5" },
+		{ "hash:5 " },
+		{ "HASH:1" },
+		{ "hash:1:2" },
 		/* no blank, sign or second prefix after "hash:" or "0x" */
-		{"hash:\t5"},
-		{"hash:\n5"},
-		{"hash:\t-5"},
-		{"hash:0x 5"},
-		{"hash:0x-1"},
-		{"hash:0x+1"},
-		{"hash:0x0x5"},
+		{ "hash:\t5" },
+		{ "hash:\n5" },
+		{ "hash:\t-5" },
+		{ "hash:0x 5" },
+		{ "hash:0x-1" },
+		{ "hash:0x+1" },
+		{ "hash:0x0x5" },
 	};
-	struct xsvm_err err = {{0}};
+	struct xsvm_err err = { { 0 } };
 	char want[160];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct xsave_order o = {XSAVE_ORDER_ASCENDING, 0};
+		struct xsave_order o = { XSAVE_ORDER_ASCENDING, 0 };
 		int ret = xsave_order_parse(cases[i].arg, &o, &err);
 
 		if (!cases[i].ok) {
-			snprintf(
-				want, sizeof(want),
-				"--xsave-order: '%s' is neither 'ascending' nor 'hash:SEED' (SEED a 64-bit number)",
-				cases[i].arg);
+			snprintf(want, sizeof(want),
+				 "--xsave-order: '%s' is neither 'ascending' nor 'hash:SEED' (SEED a 64-bit number)",
+				 cases[i].arg);
 			if (ret != -EINVAL || strcmp(err.msg, want))
 				fail_msg("'%s': %d, '%s'", cases[i].arg, ret,
 					 err.msg);
@@ -112,9 +110,9 @@ static void test_order_parse_seed(void **state)
 
 static void test_order_permute(void **state)
 {
-	static const uint8_t idx[] = {2, 5, 6, 7, 11, 17, 18};
-	struct xsave_order asc = {XSAVE_ORDER_ASCENDING, 0};
-	struct xsave_order h = {XSAVE_ORDER_HASH, 7};
+	static const uint8_t idx[] = { 2, 5, 6, 7, 11, 17, 18 };
+	struct xsave_order asc = { XSAVE_ORDER_ASCENDING, 0 };
+	struct xsave_order h = { XSAVE_ORDER_HASH, 7 };
 	uint8_t p1[7], p2[7];
 	unsigned int seen_differ = 0;
 

@@ -141,7 +141,13 @@ expect_line "ordered" "kernel: Linux 6.1 model (--linux)"
 printf 'hello\nthis is no log\n' >"$tmp/garbage.txt"
 run "$X" explain "$tmp/garbage.txt"
 expect_usage_error "garbage" "xsvm: $tmp/garbage.txt: no leaf-0xD dump and no x86/fpu or XSAVE lines: nothing to explain"
-head -c 4096 /dev/urandom | tr -d '\n' >"$tmp/binary.bin"
+# Binary data, the same bytes every run: an ELF header, then 4 KiB of
+# seeded noise without newlines (a first byte of '{' would read as kvm-json).
+{
+	printf '\177ELF\2\1\1'
+	python3 -c 'import random, sys
+sys.stdout.buffer.write(random.Random(708).randbytes(4096).replace(b"\n", b""))'
+} >"$tmp/binary.bin"
 printf '\0\1\2\3' >>"$tmp/binary.bin"
 run "$X" explain "$tmp/binary.bin"
 expect_usage_error "binary" "xsvm: $tmp/binary.bin: no leaf-0xD dump and no x86/fpu or XSAVE lines (binary data): nothing to explain"

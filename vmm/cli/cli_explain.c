@@ -60,6 +60,7 @@ void cli_explain_usage(FILE *f)
 	      "  --json        one JSON object with the same fields (the search:\n"
 	      "                candidates_tried, candidates_found and candidates, each\n"
 	      "                with name, size, assumptions, kind and text)\n"
+	      "  -h, --help    this help\n"
 	      "\n"
 	      "Exit status: 0 no problem, 1 a problem explained, 2 unreadable input.\n",
 	      f);

@@ -58,6 +58,7 @@ void cli_probe_usage(FILE *f)
 	      "  --timeout SEC      give up after SEC seconds (default 120)\n"
 	      "  --console FILE     write the guest's console to FILE\n"
 	      "  --json             one JSON object on standard output\n"
+	      "  -h, --help         this help\n"
 	      "\n"
 	      "Exit status: 0 the host is faithful, 1 it is not (each unfaithful\n"
 	      "property is named), 2 bad usage or input, 3 the probe could not\n"

@@ -16,14 +16,6 @@ static bool found(const struct probe_findings *f, enum probe_defect d)
 	return f->defects & (1u << d);
 }
 
-static void set_ebx(struct cpuid_table *t, uint32_t subleaf, uint32_t ebx)
-{
-	struct cpuid_entry *e = cpuid_table_find_mut(t, XSAVE_LEAF, subleaf);
-
-	if (e && e->subleaf == subleaf)
-		e->ebx = ebx;
-}
-
 /* The EBX the defective host shows a kernel that enabled xcr0. */
 static uint32_t defective_ebx(const struct cpuid_table *view,
 			      const struct probe_findings *f,
@@ -100,7 +92,9 @@ int blame_size_warning(const struct cpuid_table *view, enum linux_version v,
 			continue;
 		t = *view;
 		ebx = defective_ebx(view, f, blamable[i], xcr0);
-		set_ebx(&t, blamable[i] == PROBE_DEFECT_EBX0_STALE ? 0 : 1, ebx);
+		cpuid_table_set_reg(&t, XSAVE_LEAF,
+				    blamable[i] == PROBE_DEFECT_EBX0_STALE ? 0 : 1,
+				    CPUID_EBX, ebx);
 		ret = linux_check(&t, v, NULL, &r, NULL);
 		if (ret)
 			return ret;

@@ -113,26 +113,18 @@ int xsave_build(struct cpuid_table *t, const struct xsave_build_params *p,
 	/* the same state in ascending order, for contrast */
 	xsave_state_ebx(t, r->xcr0, r->xss, NULL, &r->ebx0,
 			&r->ascending_ebx1);
-	e0 = cpuid_table_find_mut(t, XSAVE_LEAF, 0);
-	e0->ebx = r->ebx0;
-	e1 = cpuid_table_find_mut(t, XSAVE_LEAF, 1);
-	if (e1)
-		e1->ebx = r->ebx1;
+	cpuid_table_set_reg(t, XSAVE_LEAF, 0, CPUID_EBX, r->ebx0);
+	cpuid_table_set_reg(t, XSAVE_LEAF, 1, CPUID_EBX, r->ebx1);
 	return 0;
 }
 
 void xsave_dynamic_ebx(struct cpuid_table *t, enum linux_version v)
 {
-	struct cpuid_entry *e;
 	uint64_t xcr0, xss;
 	uint32_t ebx0, ebx1;
 
 	linux_enter_state(t, v, &xcr0, &xss);
 	xsave_state_ebx(t, xcr0, xss, NULL, &ebx0, &ebx1);
-	e = cpuid_table_find_mut(t, XSAVE_LEAF, 0);
-	if (e)
-		e->ebx = ebx0;
-	e = cpuid_table_find_mut(t, XSAVE_LEAF, 1);
-	if (e)
-		e->ebx = ebx1;
+	cpuid_table_set_reg(t, XSAVE_LEAF, 0, CPUID_EBX, ebx0);
+	cpuid_table_set_reg(t, XSAVE_LEAF, 1, CPUID_EBX, ebx1);
 }

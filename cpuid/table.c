@@ -157,6 +157,16 @@ uint32_t cpuid_table_reg(const struct cpuid_table *t, uint32_t leaf,
 	return e ? cpuid_entry_reg(e, reg) : 0;
 }
 
+bool cpuid_table_set_reg(struct cpuid_table *t, uint32_t leaf,
+			 uint32_t subleaf, enum cpuid_reg reg, uint32_t val)
+{
+	struct cpuid_entry *e = cpuid_table_find_mut(t, leaf, subleaf);
+
+	if (e)
+		cpuid_entry_set_reg(e, reg, val);
+	return e;
+}
+
 bool cpuid_table_bit(const struct cpuid_table *t, uint32_t leaf,
 		     uint32_t subleaf, enum cpuid_reg reg, unsigned int bit)
 {

@@ -75,6 +75,13 @@ unsigned int cpuid_table_remove_leaf(struct cpuid_table *t, uint32_t leaf);
 uint32_t cpuid_table_reg(const struct cpuid_table *t, uint32_t leaf,
 			 uint32_t subleaf, enum cpuid_reg reg);
 
+/*
+ * Set one register of an existing entry; false (and nothing written) when
+ * the entry is absent.
+ */
+bool cpuid_table_set_reg(struct cpuid_table *t, uint32_t leaf,
+			 uint32_t subleaf, enum cpuid_reg reg, uint32_t val);
+
 /* Test one bit of a register; false when the entry is absent. */
 bool cpuid_table_bit(const struct cpuid_table *t, uint32_t leaf,
 		     uint32_t subleaf, enum cpuid_reg reg, unsigned int bit);

@@ -223,7 +223,6 @@ static void guest_view(const struct machine *m, enum linux_version v,
 	const struct machine_config *c = m->c;
 	uint64_t xcr0, xss;
 	uint32_t ebx0, ebx1;
-	struct cpuid_entry *e;
 
 	if (!c->kernel_image) {
 		*t = m->r->seen;
@@ -233,12 +232,8 @@ static void guest_view(const struct machine *m, enum linux_version v,
 	*t = *m->table;
 	linux_enter_state(t, v, &xcr0, &xss);
 	xsave_state_ebx(t, xcr0, xss, &m->order, &ebx0, &ebx1);
-	e = cpuid_table_find_mut(t, XSAVE_LEAF, 0);
-	if (e && e->subleaf == 0)
-		e->ebx = ebx0;
-	e = cpuid_table_find_mut(t, XSAVE_LEAF, 1);
-	if (e && e->subleaf == 1)
-		e->ebx = ebx1;
+	cpuid_table_set_reg(t, XSAVE_LEAF, 0, CPUID_EBX, ebx0);
+	cpuid_table_set_reg(t, XSAVE_LEAF, 1, CPUID_EBX, ebx1);
 }
 
 /* What the kernel should have printed: the model on the guest's view. */

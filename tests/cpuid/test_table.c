@@ -130,6 +130,26 @@ static void test_set_reg(void **state)
 	assert_string_equal(cpuid_reg_names[CPUID_EDX], "edx");
 }
 
+/* A register of an existing entry: written; an absent entry: nothing. */
+static void test_table_set_reg(void **state)
+{
+	(void)state;
+	cpuid_table_init(&t);
+	assert_int_equal(cpuid_table_add(&t, 0xd, 1, 0xf, 0x240, 0, 0), 0);
+	assert_int_equal(cpuid_table_add(&t, 0x1, 0, 1, 2, 3, 4), 0);
+	assert_true(cpuid_table_set_reg(&t, 0xd, 1, CPUID_EBX, 0x2a00));
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_EBX), 0x2a00);
+	assert_int_equal(cpuid_table_reg(&t, 0xd, 1, CPUID_EAX), 0xf);
+	/* 0xD is indexed: subleaf 0 is another entry, absent here */
+	assert_false(cpuid_table_set_reg(&t, 0xd, 0, CPUID_EBX, 0x340));
+	assert_int_equal(t.nr, 2);
+	/* leaf 1 is not: any subleaf reaches its subleaf-0 entry */
+	assert_true(cpuid_table_set_reg(&t, 0x1, 7, CPUID_EDX, 0x55));
+	assert_int_equal(cpuid_table_reg(&t, 0x1, 0, CPUID_EDX), 0x55);
+	assert_false(cpuid_table_set_reg(&t, 0x7, 0, CPUID_EBX, 1));
+	assert_int_equal(t.nr, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +160,7 @@ int main(void)
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_format_and_hash),
 		cmocka_unit_test(test_set_reg),
+		cmocka_unit_test(test_table_set_reg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

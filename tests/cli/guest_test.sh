@@ -30,12 +30,7 @@ expect_eq() { # NAME GOT WANT
 run "$X" run --report "$tmp/default.json"
 expect_rc "xsvm run" 0
 # The host's table decides: the same verdict as the model on that table.
-case $("$X" cpuid build --cpuid host | "$X" cpuid check - --json |
-	python3 -c "import json,sys; print(json.load(sys.stdin)['verdict'])") in
-no_xsave) want=passed_no_xsave ;;
-consistent) want=passed ;;
-*) want=problem ;;
-esac
+want=$(host_verdict "$X")
 expect_eq "xsvm run: verdict" "$(field "$tmp/default.json" "d['verdict']")" "$want"
 expect_eq "xsvm run: kernel" "$(field "$tmp/default.json" "d['kernel']")" "built-in test guest"
 expect_eq "xsvm run: the guest's lines are the prediction" \

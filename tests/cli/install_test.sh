@@ -43,22 +43,8 @@ if [ "$MODE" = run ]; then
 	export XSVM_CACHE_DIR=$tmp/cache
 	D=$ROOT/tests/data/cpuid-dumps/intel-sapphirerapids.txt
 
-	# expect_verdict NAME VERDICT: the summary's verdict line, its time cut.
-	expect_verdict() {
-		if grep -Fxq "xsvm: verdict: $2 after" <<<"$(sed -E 's/ [0-9]+\.[0-9]{3} s$//' <<<"$err")"; then
-			ok "$1: 'xsvm: verdict: $2 after N s'"
-		else
-			bad "$1: no line 'xsvm: verdict: $2 after N s'" "$err"
-		fi
-	}
-
 	# The host's table decides: the verdict of the Linux model on it.
-	case $("$XI" cpuid build --cpuid host | "$XI" cpuid check - --json |
-		python3 -c "import json,sys; print(json.load(sys.stdin)['verdict'])") in
-	no_xsave) want=passed_no_xsave ;;
-	consistent) want=passed ;;
-	*) want=problem ;;
-	esac
+	want=$(host_verdict "$XI")
 	run "$XI" run --quiet
 	expect_rc "installed xsvm run --quiet" 0
 	expect_verdict "installed xsvm run --quiet" "$want"

@@ -168,3 +168,24 @@ help_words() {
 	grep -oE '(^|[^[:alnum:]_-])--?[a-z][a-z0-9-]*' | sed -E 's/^[^-]//' |
 		sort -u
 }
+
+# host_verdict XSVM: the verdict `xsvm run` must reach for this host's table
+# (--cpuid host): the one the Linux model gives that table.
+host_verdict() {
+	case $("$1" cpuid build --cpuid host | "$1" cpuid check - --json |
+		python3 -c "import json,sys; print(json.load(sys.stdin)['verdict'])") in
+	no_xsave) echo passed_no_xsave ;;
+	consistent) echo passed ;;
+	*) echo problem ;;
+	esac
+}
+
+# expect_verdict NAME VERDICT: $err has the summary line
+# "xsvm: verdict: VERDICT after N.NNN s".
+expect_verdict() {
+	if grep -Fxq "xsvm: verdict: $2 after" <<<"$(sed -E 's/ [0-9]+\.[0-9]{3} s$//' <<<"$err")"; then
+		ok "$1: 'xsvm: verdict: $2 after N s'"
+	else
+		bad "$1: no line 'xsvm: verdict: $2 after N s'" "$err"
+	fi
+}

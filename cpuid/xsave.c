@@ -106,6 +106,20 @@ static uint64_t splitmix64(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
+struct xsave_order xsave_order_for_boot(const struct xsave_order *o,
+					unsigned int boot)
+{
+	struct xsave_order b = *o;
+	uint64_t state;
+
+	if (o->kind == XSAVE_ORDER_ASCENDING || boot <= 1)
+		return b;
+	state = o->seed ^ ((uint64_t)boot * 0xd1342543de82ef95ull);
+	(void)splitmix64(&state);
+	b.seed = splitmix64(&state);
+	return b;
+}
+
 void xsave_order_permute(const struct xsave_order *o, const uint8_t *idx,
 			 unsigned int n, uint8_t *perm)
 {

@@ -135,6 +135,15 @@ int xsave_order_parse(const char *s, struct xsave_order *o,
 int xsave_order_format(const struct xsave_order *o, char *buf, size_t len);
 
 /*
+ * The order of boot number boot (1 is the first) of several in a row: the
+ * first boot uses *o itself, each later one under HASH a seed drawn from
+ * (seed, boot) by splitmix64, as each new process of a defective VMM
+ * draws a fresh hash seed. ASCENDING stays ascending.
+ */
+struct xsave_order xsave_order_for_boot(const struct xsave_order *o,
+					unsigned int boot);
+
+/*
  * Fill perm[0..n-1] with the visiting order for the n enabled extended
  * components idx[0..n-1] (ascending). For HASH, a Fisher-Yates shuffle driven
  * by splitmix64(seed): the same seed always gives the same order.

@@ -64,13 +64,11 @@ void console_flush(struct console *c)
 	c->len = 0;
 }
 
-void console_write(struct console *c, const char *s, size_t n)
+/* Buffer n bytes for the outputs, flushing at newlines. */
+static void console_write_raw(struct console *c, const char *s, size_t n)
 {
-	if (!c->bytes && n)
-		c->first_byte_ns = monotonic_ns();
-	c->bytes += n;
-	if (c->verdict)
-		verdict_feed(c->verdict, s, n);
+	if (n)
+		c->last = s[n - 1];
 	while (n) {
 		size_t k = n < CONSOLE_BUF - c->len ? n : CONSOLE_BUF - c->len;
 		const char *nl = memchr(s, '\n', k);
@@ -84,14 +82,52 @@ void console_write(struct console *c, const char *s, size_t n)
 	}
 }
 
-int console_close(struct console *c)
+void console_write(struct console *c, const char *s, size_t n)
+{
+	if (!c->bytes && n)
+		c->first_byte_ns = monotonic_ns();
+	c->bytes += n;
+	if (c->verdict)
+		verdict_feed(c->verdict, s, n);
+	console_write_raw(c, s, n);
+}
+
+void console_marker(struct console *c, const char *line)
+{
+	bool nl = c->last && c->last != '\n';
+	size_t n = strlen(line);
+
+	if (nl)
+		console_write_raw(c, "\n", 1);
+	console_write_raw(c, line, n);
+	console_write_raw(c, "\n", 1);
+	console_flush(c);
+}
+
+void console_next_boot(struct console *c, struct verdict *v)
 {
 	console_flush(c);
+	c->verdict = v;
+	c->bytes = 0;
+	c->first_byte_ns = 0;
+}
+
+int console_sync(struct console *c)
+{
+	console_flush(c);
+	if (c->file_fd >= 0 && fsync(c->file_fd) < 0 && !c->write_errno &&
+	    errno != EINVAL)
+		c->write_errno = errno;
+	return c->write_errno ? -c->write_errno : 0;
+}
+
+int console_close(struct console *c)
+{
+	int ret = console_sync(c);
+
 	if (c->file_fd >= 0) {
-		if (fsync(c->file_fd) < 0 && !c->write_errno && errno != EINVAL)
-			c->write_errno = errno;
 		close(c->file_fd);
 		c->file_fd = -1;
 	}
-	return c->write_errno ? -c->write_errno : 0;
+	return ret;
 }

@@ -26,6 +26,7 @@ struct console {
 	size_t len;
 	char buf[CONSOLE_BUF];
 	int write_errno; /* first failed write to the file, 0 = none */
+	char last;	 /* the last byte written, 0 = none */
 };
 
 /* path may be NULL. Returns 0 or a negative errno naming the file. */
@@ -33,6 +34,16 @@ int console_open(struct console *c, const char *path, bool live,
 		 struct verdict *v, struct xsvm_err *err);
 void console_write(struct console *c, const char *s, size_t n);
 void console_flush(struct console *c);
+/*
+ * A line of xsvm's own (the marker between boots): written to standard
+ * output and the file like the guest's bytes, after whatever the guest
+ * left unterminated, but not fed to the verdict scanner or counted.
+ */
+void console_marker(struct console *c, const char *line);
+/* Point the console at another boot's scanner and restart its counts. */
+void console_next_boot(struct console *c, struct verdict *v);
+/* Flush and fsync the file; returns 0 or -errno of a failed write. */
+int console_sync(struct console *c);
 /* Flush and close the file; returns 0 or -errno of a failed write. */
 int console_close(struct console *c);
 

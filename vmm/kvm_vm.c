@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,15 +41,16 @@ static int open_kvm(struct vm *vm, struct xsvm_err *err)
 				    HOST_KVM_DEV, ver, KVM_API_VERSION);
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0 ||
 	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PIT2) <= 0)
-		return xsvm_err_set(err, ENOTSUP,
-				    "%s: KVM lacks the in-kernel irqchip or PIT2",
-				    HOST_KVM_DEV);
+		return xsvm_err_set(
+			err, ENOTSUP,
+			"%s: KVM lacks the in-kernel irqchip or PIT2",
+			HOST_KVM_DEV);
 	return 0;
 }
 
 static int create_machine(struct vm *vm, struct xsvm_err *err)
 {
-	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
 	uint64_t map = VM_IDENTITY_MAP_ADDR;
 	int ret;
 
@@ -73,7 +75,7 @@ static int create_machine(struct vm *vm, struct xsvm_err *err)
 static int map_ram(struct vm *vm, const struct guest_mem *mem,
 		   struct xsvm_err *err)
 {
-	struct kvm_userspace_memory_region r = { 0 };
+	struct kvm_userspace_memory_region r = {0};
 
 	vm->mem = *mem;
 	r.slot = 0;
@@ -109,14 +111,14 @@ int vm_mem_check(uint64_t mem_bytes, struct xsvm_err *err)
 	if (mem_bytes < VM_MEM_MIN || mem_bytes > VM_MEM_MAX ||
 	    (mem_bytes & 0xfffff))
 		return xsvm_err_set(err, EINVAL,
-				    "guest RAM of %llu bytes: must be a whole number of MiB from %llu to %llu MiB",
+				    "guest RAM of %llu bytes: must be a whole "
+				    "number of MiB from %llu to %llu MiB",
 				    (unsigned long long)mem_bytes,
 				    VM_MEM_MIN >> 20, VM_MEM_MAX >> 20);
 	return 0;
 }
 
-int vm_create(struct vm *vm, const struct guest_mem *mem,
-	      struct xsvm_err *err)
+int vm_create(struct vm *vm, const struct guest_mem *mem, struct xsvm_err *err)
 {
 	int ret;
 
@@ -174,8 +176,9 @@ int vm_set_cpuid(struct vm *vm, const struct cpuid_table *t,
 
 		k->function = e->leaf;
 		k->index = e->subleaf;
-		k->flags = cpuid_leaf_is_indexed(e->leaf) ?
-				   KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0;
+		k->flags = cpuid_leaf_is_indexed(e->leaf)
+				   ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX
+				   : 0;
 		k->eax = e->eax;
 		k->ebx = e->ebx;
 		k->ecx = e->ecx;
@@ -219,21 +222,25 @@ int vm_get_cpuid(struct vm *vm, struct cpuid_table *t, struct xsvm_err *err)
 			return xsvm_err_set(err, ENOMEM, "out of memory");
 		memset(c->entries, 0xff, n * sizeof(c->entries[0]));
 		if (ioctl(vm->vcpu_fd, KVM_GET_CPUID2, c) < 0) {
-			ret = errno == E2BIG && n < 4096 ? 1 :
-				sys_fail(err, "KVM_GET_CPUID2");
+			ret = errno == E2BIG && n < 4096
+				      ? 1
+				      : sys_fail(err, "KVM_GET_CPUID2");
 		} else {
 			got = vm_cpuid2_count(c, n);
 			cpuid_table_init(t);
 			for (unsigned int i = 0; i < got && !ret; i++) {
-				const struct kvm_cpuid_entry2 *k = &c->entries[i];
+				const struct kvm_cpuid_entry2 *k =
+					&c->entries[i];
 
 				ret = cpuid_table_set(t, k->function, k->index,
 						      k->eax, k->ebx, k->ecx,
 						      k->edx);
 				if (ret)
-					ret = xsvm_err_set(err, -ret,
-							   "KVM_GET_CPUID2: more than %u entries",
-							   CPUID_TABLE_MAX);
+					ret = xsvm_err_set(
+						err, -ret,
+						"KVM_GET_CPUID2: more than %u "
+						"entries",
+						CPUID_TABLE_MAX);
 			}
 		}
 		free(c);
@@ -245,7 +252,7 @@ int vm_get_cpuid(struct vm *vm, struct cpuid_table *t, struct xsvm_err *err)
 
 int vm_translate(struct vm *vm, uint64_t gva, uint64_t *gpa)
 {
-	struct kvm_translation tr = { .linear_address = gva };
+	struct kvm_translation tr = {.linear_address = gva};
 
 	if (ioctl(vm->vcpu_fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid)
 		return -EFAULT;
@@ -265,5 +272,32 @@ int vm_inject_exception(struct vm *vm, unsigned int vector)
 	ev.exception.error_code = 0;
 	if (ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
 		return -errno;
+	return 0;
+}
+
+int vm_irq_line(struct vm *vm, unsigned int irq, int level)
+{
+	struct kvm_irq_level l = {.irq = irq, .level = level};
+
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
+		return -errno;
+	return 0;
+}
+
+#define X86_RFLAGS_IF 0x200ull
+
+int vm_vcpu_dead_halt(struct vm *vm, bool *dead)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+
+	*dead = false;
+	if (ioctl(vm->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0)
+		return -errno;
+	if (mp.mp_state != KVM_MP_STATE_HALTED)
+		return 0;
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+		return -errno;
+	*dead = !(regs.rflags & X86_RFLAGS_IF);
 	return 0;
 }

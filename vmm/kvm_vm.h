@@ -9,6 +9,7 @@
 #define XSVM_VMM_KVM_VM_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cpuid/err.h"
@@ -60,5 +61,17 @@ int vm_translate(struct vm *vm, uint64_t gva, uint64_t *gpa);
  * its current RIP on the next KVM_RUN.
  */
 int vm_inject_exception(struct vm *vm, unsigned int vector);
+
+/*
+ * KVM_IRQ_LINE: set ISA interrupt line irq (a GSI of KVM's default routing:
+ * PIC and IOAPIC pin) to level. Safe from any thread.
+ */
+int vm_irq_line(struct vm *vm, unsigned int irq, int level);
+
+/*
+ * KVM_GET_MP_STATE and the interrupt flag: whether the vCPU is halted with
+ * interrupts disabled, so that nothing but an NMI or INIT can wake it.
+ */
+int vm_vcpu_dead_halt(struct vm *vm, bool *dead);
 
 #endif

@@ -16,6 +16,7 @@
 #include "kvm_vm.h"
 #include "loader_bzimage.h"
 #include "machine.h"
+#include "term.h"
 #include "uart.h"
 
 /* A kernel or initrd file, mapped read-only. */
@@ -50,10 +51,11 @@ static int file_map(struct input_file *f, const char *path, const char *what,
 	}
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
-		return xsvm_err_set(err, E2BIG,
-				    "%s: %s of %llu bytes is larger than %s (%llu bytes)",
-				    path, what, (unsigned long long)st.st_size,
-				    max_what, (unsigned long long)max);
+		return xsvm_err_set(
+			err, E2BIG,
+			"%s: %s of %llu bytes is larger than %s (%llu bytes)",
+			path, what, (unsigned long long)st.st_size, max_what,
+			(unsigned long long)max);
 	}
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
@@ -74,6 +76,8 @@ static void file_unmap(struct input_file *f)
 
 struct machine {
 	const struct machine_config *c;
+	/* the kernel and initrd files, mapped for the machine's lifetime */
+	struct input_file kernel, initrd;
 	struct machine_result *r;
 	const struct cpuid_table *table; /* from machine_boot() */
 	struct xsave_order order;
@@ -84,53 +88,55 @@ struct machine {
 	struct probe_dev probe;
 	struct console con;
 	bool con_open;
+	uint64_t irq_errors; /* failed KVM_IRQ_LINE calls */
 	struct boot_cpu_state cpu;
 };
+
+/* Map the kernel and initrd files once, for every boot. */
+static int map_inputs(struct machine *m, struct xsvm_err *err)
+{
+	const struct machine_config *c = m->c;
+	int ret;
+
+	if (c->kernel_image) {
+		m->kernel.data = c->kernel_image;
+		m->kernel.len = c->kernel_image_len;
+	} else {
+		ret = file_map(&m->kernel, c->kernel_path, "kernel",
+			       c->mem_bytes, "guest RAM", err);
+		if (ret)
+			return ret;
+	}
+	if (c->initrd_path)
+		return file_map(&m->initrd, c->initrd_path, "initrd",
+				c->mem_bytes, "guest RAM", err);
+	return 0;
+}
 
 /* Kernel, initrd, boot_params and the entry state, all in guest RAM. */
 static int load_guest(struct machine *m, struct xsvm_err *err)
 {
 	const struct machine_config *c = m->c;
 	struct machine_result *r = m->r;
-	struct input_file kernel, initrd = { 0 };
-	struct boot_config bc = { 0 };
+	struct boot_config bc = {0};
 	int ret;
 
-	if (c->kernel_image) {
-		memset(&kernel, 0, sizeof(kernel));
-		kernel.data = c->kernel_image;
-		kernel.len = c->kernel_image_len;
-	} else {
-		ret = file_map(&kernel, c->kernel_path, "kernel", c->mem_bytes,
-			       "guest RAM", err);
-		if (ret)
-			return ret;
-	}
-	r->kernel_file_size = kernel.len;
-	ret = loader_kernel_load(kernel.data, kernel.len, c->kernel_path,
+	r->kernel_file_size = m->kernel.len;
+	ret = loader_kernel_load(m->kernel.data, m->kernel.len, c->kernel_path,
 				 &m->mem, &r->kernel, err);
-	if (!c->kernel_image)
-		file_unmap(&kernel);
 	if (ret)
 		return ret;
-	if (c->initrd_path) {
-		ret = file_map(&initrd, c->initrd_path, "initrd", c->mem_bytes,
-			       "guest RAM", err);
-		if (ret)
-			return ret;
-		r->initrd_size = initrd.len;
-	}
-	bc.setup_header = r->kernel.has_setup_header ?
-				  r->kernel.setup_header : NULL;
-	bc.setup_header_len = r->kernel.has_setup_header ?
-				      r->kernel.setup_header_len : 0;
+	r->initrd_size = m->initrd.len;
+	bc.setup_header =
+		r->kernel.has_setup_header ? r->kernel.setup_header : NULL;
+	bc.setup_header_len =
+		r->kernel.has_setup_header ? r->kernel.setup_header_len : 0;
 	bc.kernel_lo = r->kernel.lo;
 	bc.kernel_hi = r->kernel.hi;
 	bc.cmdline = c->cmdline;
-	bc.initrd = initrd.data;
-	bc.initrd_len = initrd.len;
+	bc.initrd = m->initrd.data;
+	bc.initrd_len = m->initrd.len;
 	ret = boot_params_setup(&m->mem, &bc, &r->layout, err);
-	file_unmap(&initrd);
 	if (ret) {
 		if (c->initrd_path && ret == -E2BIG)
 			xsvm_err_prefix(err, c->initrd_path);
@@ -160,13 +166,14 @@ static int vcpu_enter_state(struct machine *m, struct xsvm_err *err)
 /*
  * KVM_SET_CPUID2 refuses dynamic XSAVE components (AMX TILEDATA) unless
  * this process has guest permission for them (create_vm() asks), which
- * hosts without AMX never grant. Then the table goes to KVM without them, and the run says so; the
- * CPUID service still answers from the whole table.
+ * hosts without AMX never grant. Then the table goes to KVM without them, and
+ * the run says so; the CPUID service still answers from the whole table.
  */
 static int install_table(struct machine *m, struct xsvm_err *err)
 {
 	const struct cpuid_table *t = m->table;
-	uint64_t dyn = xsave_supported_user(t) & XFEATURE_BIT(XFEATURE_XTILE_DATA);
+	uint64_t dyn =
+		xsave_supported_user(t) & XFEATURE_BIT(XFEATURE_XTILE_DATA);
 	struct cpuid_table *copy;
 	struct cpuid_entry *e;
 	int ret;
@@ -195,8 +202,7 @@ static int create_vm(struct machine *m, struct xsvm_err *err)
 	int ret;
 
 	/* the permission must come before the first vCPU exists */
-	if (xsave_supported_user(m->table) &
-	    XFEATURE_BIT(XFEATURE_XTILE_DATA))
+	if (xsave_supported_user(m->table) & XFEATURE_BIT(XFEATURE_XTILE_DATA))
 		(void)host_request_amx_guest_perm();
 	ret = vm_create(&m->vm, &m->mem, err);
 	if (!ret)
@@ -245,9 +251,9 @@ static void predict(struct machine *m)
 
 	if (c->have_linux_version) {
 		r->pred_version = c->linux_version;
-	} else if (linux_version_from_banner(r->verdict.have_version ?
-						     r->verdict.version : "",
-					     &r->pred_version)) {
+	} else if (linux_version_from_banner(
+			   r->verdict.have_version ? r->verdict.version : "",
+			   &r->pred_version)) {
 		r->version_from_kernel = true;
 	} else {
 		return;
@@ -265,7 +271,8 @@ static void predict(struct machine *m)
 			unsigned int n = 0;
 
 			for (unsigned int i = 0; i < r->verdict.nr_lines; i++)
-				n += prediction_line_modelled(r->verdict.lines[i]);
+				n += prediction_line_modelled(
+					r->verdict.lines[i]);
 			if (n < r->pred.nr_lines) {
 				cmp = malloc(sizeof(*cmp));
 				if (!cmp) {
@@ -286,21 +293,35 @@ static void predict(struct machine *m)
 	free(t);
 }
 
+/* The UART's interrupt line, through KVM's PIC and IOAPIC. */
+static void uart_irq(void *ctx, int level)
+{
+	struct machine *m = ctx;
+
+	if (vm_irq_line(&m->vm, UART_IRQ, level))
+		m->irq_errors++;
+}
+
 static int run_guest(struct machine *m)
 {
 	const struct machine_config *c = m->c;
 	struct machine_result *r = m->r;
 
 	uart_init(&m->uart, &m->con);
+	uart_set_irq(&m->uart, uart_irq, m);
+	term_input_attach(c->input, &m->uart);
 	cpuid_service_init(&m->svc, m->table, &r->seen, &m->order);
 	if (c->probe)
 		probe_dev_init(&m->probe, c->probe, &m->mem);
 	run_loop(&m->vm, &m->uart, &m->svc, c->probe ? &m->probe : NULL,
 		 &m->con, &r->verdict, &c->run, &r->run, &r->stats);
+	term_input_attach(c->input, NULL);
+	r->console_in_bytes = m->uart.rx_bytes;
+	r->irq_errors = m->irq_errors;
 	verdict_finish(&r->verdict);
 	r->console_bytes = m->con.bytes;
-	r->console_errno = -console_close(&m->con);
-	m->con_open = false;
+	r->console_errno = -console_sync(&m->con);
+	vm_destroy(&m->vm);
 	predict(m);
 	return 0;
 }
@@ -322,6 +343,8 @@ struct machine *machine_load(const struct machine_config *c,
 	m->r = r;
 	m->vm.kvm_fd = m->vm.vm_fd = m->vm.vcpu_fd = -1;
 	ret = vm_mem_check(c->mem_bytes, err);
+	if (!ret)
+		ret = map_inputs(m, err);
 	if (!ret)
 		ret = guest_mem_alloc(&m->mem, c->mem_bytes, err);
 	if (!ret)
@@ -360,6 +383,28 @@ int machine_boot(struct machine *m, const struct cpuid_table *table,
 	return ret;
 }
 
+int machine_next(struct machine *m, struct machine_result *r,
+		 const char *marker, struct xsvm_err *err)
+{
+	uint64_t t0 = monotonic_ns();
+	int ret;
+
+	vm_destroy(&m->vm);
+	guest_mem_free(&m->mem);
+	memset(r, 0, sizeof(*r));
+	r->failure = MACHINE_BAD_INPUT;
+	m->r = r;
+	verdict_init(&r->verdict);
+	if (marker)
+		console_marker(&m->con, marker);
+	console_next_boot(&m->con, &r->verdict);
+	ret = guest_mem_alloc(&m->mem, m->c->mem_bytes, err);
+	if (!ret)
+		ret = load_guest(m, err);
+	r->ns_setup = monotonic_ns() - t0;
+	return ret;
+}
+
 void machine_free(struct machine *m)
 {
 	if (!m)
@@ -368,5 +413,8 @@ void machine_free(struct machine *m)
 		(void)console_close(&m->con);
 	vm_destroy(&m->vm);
 	guest_mem_free(&m->mem);
+	if (!m->c->kernel_image)
+		file_unmap(&m->kernel);
+	file_unmap(&m->initrd);
 	free(m);
 }

@@ -46,6 +46,8 @@ struct machine_config {
 	 * records go here, and instructions KVM cannot emulate become #UD.
 	 */
 	struct probe_data *probe;
+	/* The console's input (term_input_start()), or NULL: none. */
+	struct term_input *input;
 };
 
 /* Where a failure happened: bad input (exit 2) or KVM (no verdict, 3). */
@@ -71,6 +73,8 @@ struct machine_result {
 	uint64_t ns_setup; /* reading files, loading, creating the VM */
 	int console_errno; /* a failed write to the console file */
 	uint64_t console_bytes;
+	uint64_t console_in_bytes; /* bytes the guest received */
+	uint64_t irq_errors;	   /* KVM_IRQ_LINE failures */
 	/* The prediction for the table the guest saw. */
 	bool predicted;
 	bool version_from_kernel;
@@ -103,6 +107,15 @@ struct machine *machine_load(const struct machine_config *c,
 			     struct machine_result *r, struct xsvm_err *err);
 int machine_boot(struct machine *m, const struct cpuid_table *table,
 		 const struct xsave_order *order, struct xsvm_err *err);
+/*
+ * The next boot of the same machine: a fresh VM and fresh guest RAM with
+ * the kernel, initrd and boot_params placed again, results in r (which
+ * machine_boot() then fills), and marker (NULL: none) written to the
+ * console before the boot's first byte. Nothing of the previous boot is
+ * kept but the console's outputs.
+ */
+int machine_next(struct machine *m, struct machine_result *r, const char *marker,
+		 struct xsvm_err *err);
 void machine_free(struct machine *m);
 
 #endif

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "insn.h"
 #include "run.h"
@@ -21,6 +25,9 @@ static const char *const end_names[RUN_END_NR] = {
 	[RUN_END_SIGNAL] = "signal",
 	[RUN_END_INTERNAL_ERROR] = "internal_error",
 	[RUN_END_KVM_ERROR] = "kvm_error",
+	[RUN_END_POWEROFF] = "poweroff",
+	[RUN_END_PANIC] = "panic",
+	[RUN_END_QUIT] = "quit",
 };
 
 const char *run_end_name(enum run_end e)
@@ -31,40 +38,94 @@ const char *run_end_name(enum run_end e)
 /*
  * Signals interrupt KVM_RUN: the handler records which one and sets
  * immediate_exit so that a signal arriving just before KVM_RUN is not lost.
+ * RUN_KICK_SIGNAL is the loop's own: the halt poll's timer and run_quit()
+ * send it to the loop's thread; it only interrupts KVM_RUN.
  */
-static volatile sig_atomic_t got_signal;
+#define RUN_KICK_SIGNAL SIGUSR1
+#define NR_HANDLED	3
+
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+static volatile sig_atomic_t got_signal, kicked, quit_requested;
 static struct kvm_run *volatile signal_run;
+static pthread_t loop_thread;
+static volatile sig_atomic_t loop_running;
 
 static void on_signal(int sig)
 {
-	got_signal = sig;
+	if (sig == RUN_KICK_SIGNAL)
+		kicked = 1;
+	else
+		got_signal = sig;
 	if (signal_run)
 		signal_run->immediate_exit = 1;
 }
 
+/* Sticky: once the user has quit, every later loop ends at once. */
+void run_quit(void)
+{
+	quit_requested = 1;
+	if (loop_running)
+		pthread_kill(loop_thread, RUN_KICK_SIGNAL);
+}
+
 struct saved_signals {
-	struct sigaction old[3];
+	struct sigaction old[NR_HANDLED];
+	timer_t poll;
+	bool have_poll;
 };
 
-static const int handled[3] = { SIGINT, SIGTERM, SIGALRM };
+static const int handled[NR_HANDLED] = {SIGINT, SIGTERM, SIGALRM};
+
+/* A periodic kick of this thread, for the halt poll. */
+static void poll_timer_start(struct saved_signals *sv)
+{
+	struct sigevent ev;
+	struct itimerspec its = {0};
+
+	memset(&ev, 0, sizeof(ev));
+	ev.sigev_notify = SIGEV_THREAD_ID;
+	ev.sigev_signo = RUN_KICK_SIGNAL;
+	ev.sigev_notify_thread_id = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &ev, &sv->poll) < 0)
+		return;
+	its.it_value.tv_nsec = RUN_HALT_POLL_NS;
+	its.it_interval.tv_nsec = RUN_HALT_POLL_NS;
+	sv->have_poll = !timer_settime(sv->poll, 0, &its, NULL);
+	if (!sv->have_poll)
+		timer_delete(sv->poll);
+}
 
 static void signals_install(struct kvm_run *run, double timeout_s,
 			    struct saved_signals *sv)
 {
 	struct sigaction sa;
-	struct itimerval it = { 0 };
+	struct itimerval it = {0};
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	got_signal = 0;
+	kicked = 0;
 	signal_run = run;
-	for (int i = 0; i < 3; i++)
+	sv->have_poll = false;
+	for (int i = 0; i < NR_HANDLED; i++)
 		sigaction(handled[i], &sa, &sv->old[i]);
+	/*
+	 * The kick's handler stays for good: a kick may still be pending
+	 * when the loop has ended, and must not kill the process then.
+	 */
+	sigaction(RUN_KICK_SIGNAL, &sa, NULL);
+	loop_thread = pthread_self();
+	loop_running = 1;
+	poll_timer_start(sv);
 	if (timeout_s > 0) {
 		it.it_value.tv_sec = (time_t)timeout_s;
 		it.it_value.tv_usec =
-			(suseconds_t)((timeout_s - (double)it.it_value.tv_sec) * 1e6);
+			(suseconds_t)((timeout_s - (double)it.it_value.tv_sec) *
+				      1e6);
 		if (!it.it_value.tv_sec && !it.it_value.tv_usec)
 			it.it_value.tv_usec = 1;
 		setitimer(ITIMER_REAL, &it, NULL);
@@ -73,10 +134,13 @@ static void signals_install(struct kvm_run *run, double timeout_s,
 
 static void signals_restore(struct saved_signals *sv)
 {
-	struct itimerval off = { 0 };
+	struct itimerval off = {0};
 
 	setitimer(ITIMER_REAL, &off, NULL);
-	for (int i = 0; i < 3; i++)
+	if (sv->have_poll)
+		timer_delete(sv->poll);
+	loop_running = 0;
+	for (int i = 0; i < NR_HANDLED; i++)
 		sigaction(handled[i], &sv->old[i], NULL);
 	signal_run = NULL;
 }
@@ -85,6 +149,20 @@ static void end(struct run_ctx *l, enum run_end e)
 {
 	if (l->r->end == RUN_END_NONE)
 		l->r->end = e;
+}
+
+/*
+ * A reset or a triple fault after the kernel panicked is the panic's end
+ * (panic=-1, panic=N): the reason says why the guest reset.
+ */
+static void end_reset(struct run_ctx *l, enum run_end e, const char *how)
+{
+	if (l->v && l->v->panic && l->r->end == RUN_END_NONE) {
+		snprintf(l->r->detail, sizeof(l->r->detail),
+			 "the kernel panicked, then %s", how);
+		e = RUN_END_PANIC;
+	}
+	end(l, e);
 }
 
 static void io_byte(struct run_ctx *l, uint16_t port, bool write, uint8_t *b)
@@ -97,7 +175,7 @@ static void io_byte(struct run_ctx *l, uint16_t port, bool write, uint8_t *b)
 		if (!write)
 			*b = 0; /* status: no data, input buffer empty */
 		else if (port == I8042_CMD_PORT && *b == I8042_CMD_RESET)
-			end(l, RUN_END_RESET);
+			end_reset(l, RUN_END_RESET, "reset through the i8042");
 		return;
 	}
 	if (port == DEBUG_EXIT_PORT && write) {
@@ -118,8 +196,8 @@ static void io_byte(struct run_ctx *l, uint16_t port, bool write, uint8_t *b)
  * access is described by values read once: the data may overlap kvm_run's
  * own fields, which a read then overwrites.
  */
-static void svc_io(struct run_ctx *l, uint16_t port, bool write,
-		   uint8_t *data, uint8_t size, uint32_t count)
+static void svc_io(struct run_ctx *l, uint16_t port, bool write, uint8_t *data,
+		   uint8_t size, uint32_t count)
 {
 	unsigned int off = port - CPUID_SVC_PORT;
 
@@ -145,7 +223,8 @@ static void handle_io(struct run_ctx *l)
 	/* 64-bit and written so that neither side can wrap. */
 	if (!size || total > l->run_size || offset > l->run_size - total) {
 		snprintf(l->r->detail, sizeof(l->r->detail),
-			 "KVM_EXIT_IO with %u x %u bytes at offset %llu does not fit kvm_run",
+			 "KVM_EXIT_IO with %u x %u bytes at offset %llu does "
+			 "not fit kvm_run",
 			 count, size, (unsigned long long)offset);
 		end(l, RUN_END_KVM_ERROR);
 		return;
@@ -222,9 +301,13 @@ static void handle_shutdown(struct run_ctx *l)
 	struct kvm_sregs sregs;
 	struct run_result *r = l->r;
 
-	snprintf(r->detail, sizeof(r->detail),
-		 "KVM_EXIT_SHUTDOWN: the guest triple-faulted");
-	end(l, RUN_END_SHUTDOWN);
+	if (l->v && l->v->panic && r->end == RUN_END_NONE) {
+		end_reset(l, RUN_END_SHUTDOWN, "triple-faulted");
+	} else {
+		snprintf(r->detail, sizeof(r->detail),
+			 "KVM_EXIT_SHUTDOWN: the guest triple-faulted");
+		end(l, RUN_END_SHUTDOWN);
+	}
 	if (ioctl(l->vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
 	    ioctl(l->vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
 		return;
@@ -241,15 +324,18 @@ static void handle_internal(struct run_ctx *l)
 	struct kvm_regs regs;
 
 	/* The probe measures what the host cannot run: the guest gets a #UD. */
-	if (l->probe && run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+	if (l->probe &&
+	    run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
 	    probe_dev_host_failure(l->probe) &&
 	    !vm_inject_exception(l->vm, X86_VECTOR_UD))
 		return;
 
 	snprintf(l->r->detail, sizeof(l->r->detail),
-		 "KVM_EXIT_INTERNAL_ERROR, suberror %u%s", run->internal.suberror,
-		 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ?
-			 " (instruction emulation failed)" : "");
+		 "KVM_EXIT_INTERNAL_ERROR, suberror %u%s",
+		 run->internal.suberror,
+		 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
+			 ? " (instruction emulation failed)"
+			 : "");
 	if (ioctl(l->vm->vcpu_fd, KVM_GET_REGS, &regs) == 0)
 		read_insn(l, &regs);
 	end(l, RUN_END_INTERNAL_ERROR);
@@ -287,7 +373,8 @@ void run_dispatch(struct run_ctx *l)
 		l->s->exits_other++;
 		snprintf(l->r->detail, sizeof(l->r->detail),
 			 "KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx",
-			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+			 (unsigned long long)
+				 run->fail_entry.hardware_entry_failure_reason);
 		end(l, RUN_END_KVM_ERROR);
 		return;
 	default:
@@ -306,6 +393,34 @@ static void check_verdict(struct run_ctx *l, uint64_t now)
 		l->s->ns_verdict = now - l->t0;
 	if (!l->p->full_boot && verdict_block_done(l->v))
 		end(l, RUN_END_VERDICT);
+	if (l->v->panic_end && l->r->end == RUN_END_NONE) {
+		snprintf(l->r->detail, sizeof(l->r->detail),
+			 "the kernel panicked and stays there (panic=0)");
+		end(l, RUN_END_PANIC);
+	}
+}
+
+/*
+ * After a kick of the loop's own: the user's escape, or the halt poll. A
+ * vCPU halted with interrupts disabled never runs again (KVM's in-kernel
+ * irqchip keeps such a HLT to itself): after the kernel's power-off line
+ * that is the power-off, otherwise a guest that stopped for good.
+ */
+static void kicked_out(struct run_ctx *l)
+{
+	bool dead;
+
+	if (quit_requested)
+		return; /* the loop ends the run */
+	if (l->vm->vcpu_fd < 0 || vm_vcpu_dead_halt(l->vm, &dead) || !dead)
+		return;
+	if (l->v->halted) {
+		end(l, RUN_END_POWEROFF);
+		return;
+	}
+	snprintf(l->r->detail, sizeof(l->r->detail),
+		 "the vCPU halted with interrupts disabled");
+	end(l, RUN_END_HLT);
 }
 
 static void kvm_run_once(struct run_ctx *l)
@@ -320,6 +435,11 @@ static void kvm_run_once(struct run_ctx *l)
 	l->s->ns_in_kvm += b - a;
 	run->immediate_exit = 0;
 	if (ret < 0 && (errno == EINTR || errno == EAGAIN)) {
+		if (kicked) {
+			kicked = 0;
+			kicked_out(l);
+			return;
+		}
 		l->s->exits_other++;
 		return;
 	}
@@ -339,8 +459,16 @@ int run_loop(struct vm *vm, struct uart *uart, struct cpuid_service *svc,
 	     struct run_stats *s)
 {
 	struct run_ctx l = {
-		.vm = vm, .run = vm->run, .run_size = vm->run_size,
-		.uart = uart, .svc = svc, .probe = probe, .con = con, .v = v, .p = p, .r = r,
+		.vm = vm,
+		.run = vm->run,
+		.run_size = vm->run_size,
+		.uart = uart,
+		.svc = svc,
+		.probe = probe,
+		.con = con,
+		.v = v,
+		.p = p,
+		.r = r,
 		.s = s,
 	};
 	struct saved_signals sv;
@@ -351,16 +479,22 @@ int run_loop(struct vm *vm, struct uart *uart, struct cpuid_service *svc,
 	l.t0 = monotonic_ns();
 	while (r->end == RUN_END_NONE) {
 		kvm_run_once(&l);
+		if (quit_requested && r->end == RUN_END_NONE) {
+			snprintf(r->detail, sizeof(r->detail),
+				 "the user typed the escape (Ctrl-A x)");
+			end(&l, RUN_END_QUIT);
+		}
 		if (got_signal && r->end == RUN_END_NONE) {
 			r->signal = got_signal;
-			end(&l, got_signal == SIGALRM ? RUN_END_TIMEOUT :
-							RUN_END_SIGNAL);
+			end(&l, got_signal == SIGALRM ? RUN_END_TIMEOUT
+						      : RUN_END_SIGNAL);
 		}
 	}
 	s->ns_total = monotonic_ns() - l.t0;
 	if (con->first_byte_ns)
-		s->ns_first_byte = con->first_byte_ns > l.t0 ?
-					   con->first_byte_ns - l.t0 : 0;
+		s->ns_first_byte = con->first_byte_ns > l.t0
+					   ? con->first_byte_ns - l.t0
+					   : 0;
 	signals_restore(&sv);
 	console_flush(con);
 	return 0;

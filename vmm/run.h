@@ -32,13 +32,25 @@ enum run_end {
 	RUN_END_NONE,
 	RUN_END_VERDICT,	/* verdict reached, x86/fpu block done */
 	RUN_END_DEBUG_EXIT,	/* the guest wrote DEBUG_EXIT_PORT */
-	RUN_END_RESET,		/* i8042 reset (reboot=k, poweroff -f) */
-	RUN_END_SHUTDOWN,	/* triple fault */
-	RUN_END_HLT,		/* HLT reached user space */
+	RUN_END_RESET,		/* i8042 reset (reboot=k: reboot -f) */
+	RUN_END_SHUTDOWN,	/* triple fault (reboot=t) */
+	/* the vCPU halted with interrupts off, no power-off line printed */
+	RUN_END_HLT,
 	RUN_END_TIMEOUT,
 	RUN_END_SIGNAL,
 	RUN_END_INTERNAL_ERROR, /* KVM could not emulate an instruction */
 	RUN_END_KVM_ERROR,	/* KVM_RUN failed, entry failed, unknown exit */
+	/*
+	 * The kernel printed "reboot: System halted" or "reboot: Power down"
+	 * (poweroff -f, halt -f) and its vCPU halted with interrupts off.
+	 */
+	RUN_END_POWEROFF,
+	/*
+	 * The kernel panicked: then reset or triple-faulted (panic=-1, panic=N)
+	 * or printed "---[ end Kernel panic" and stayed there (panic=0).
+	 */
+	RUN_END_PANIC,
+	RUN_END_QUIT, /* the user typed the escape, Ctrl-A x */
 	RUN_END_NR,
 };
 
@@ -55,6 +67,13 @@ bool run_state_is_reset(const struct kvm_regs *regs,
 
 /* "verdict", "debug_exit", ... (snake_case, stable: in JSON reports). */
 const char *run_end_name(enum run_end e);
+
+/*
+ * How often the run loop looks whether the vCPU has halted for good
+ * (halted with interrupts disabled), which KVM's in-kernel irqchip never
+ * reports as an exit.
+ */
+#define RUN_HALT_POLL_NS 20000000ull
 
 struct run_params {
 	double timeout_s; /* 0: none */
@@ -123,6 +142,12 @@ void run_dispatch(struct run_ctx *x);
  * no device owns. With probe, an instruction KVM cannot emulate becomes a
  * #UD for the guest (up to PROBE_MAX_HOST_FAILURES) instead of the end.
  */
+/*
+ * End the running loop with RUN_END_QUIT, from any thread (the console
+ * input's escape). Nothing happens when no loop runs.
+ */
+void run_quit(void);
+
 int run_loop(struct vm *vm, struct uart *uart, struct cpuid_service *svc,
 	     struct probe_dev *probe, struct console *con, struct verdict *v,
 	     const struct run_params *p, struct run_result *r,

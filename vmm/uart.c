@@ -4,81 +4,232 @@
 #include "console.h"
 #include "uart.h"
 
-#define UART_LCR_DLAB 0x80
-#define UART_LSR_THRE 0x20
-#define UART_LSR_TEMT 0x40
-#define UART_IIR_NO_INT 0x01
-#define UART_MSR_DCD_DSR_CTS 0xb0
-
 void uart_init(struct uart *u, struct console *c)
 {
 	memset(u, 0, sizeof(*u));
+	pthread_mutex_init(&u->lock, NULL);
 	u->console = c;
 	u->lcr = 0x03;
+	u->level = -1;
 }
 
-static uint8_t uart_read(struct uart *u, unsigned int off)
+void uart_set_irq(struct uart *u, uart_irq_fn *fn, void *ctx)
+{
+	pthread_mutex_lock(&u->lock);
+	u->irq = fn;
+	u->irq_ctx = ctx;
+	pthread_mutex_unlock(&u->lock);
+}
+
+void uart_set_room(struct uart *u, uart_room_fn *fn, void *ctx)
+{
+	pthread_mutex_lock(&u->lock);
+	u->room = fn;
+	u->room_ctx = ctx;
+	pthread_mutex_unlock(&u->lock);
+}
+
+/* The highest-priority pending interrupt, as IIR bits 3:0. */
+static uint8_t pending(const struct uart *u)
+{
+	if ((u->ier & UART_IER_RDI) && u->rx_len)
+		return UART_IIR_RDI;
+	if ((u->ier & UART_IER_THRI) && u->thre_pending)
+		return UART_IIR_THRI;
+	return UART_IIR_NO_INT;
+}
+
+static void update_irq(struct uart *u)
+{
+	int level = pending(u) != UART_IIR_NO_INT;
+
+	if (level == u->level)
+		return;
+	u->level = level;
+	u->irq_edges += level;
+	if (u->irq)
+		u->irq(u->irq_ctx, level);
+}
+
+static void rx_push(struct uart *u, uint8_t b)
+{
+	if (u->rx_len == UART_FIFO_LEN)
+		return; /* overrun: only the loopback can get here */
+	u->rx[(u->rx_head + u->rx_len) % UART_FIFO_LEN] = b;
+	u->rx_len++;
+}
+
+static uint8_t rx_pop(struct uart *u)
+{
+	uint8_t b;
+
+	if (!u->rx_len)
+		return 0;
+	b = u->rx[u->rx_head];
+	u->rx_head = (u->rx_head + 1) % UART_FIFO_LEN;
+	u->rx_len--;
+	return b;
+}
+
+static uint8_t msr(const struct uart *u)
+{
+	uint8_t m = u->mcr;
+
+	if (!(m & UART_MCR_LOOP))
+		return UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS;
+	return (m & UART_MCR_DTR ? UART_MSR_DSR : 0) |
+	       (m & UART_MCR_RTS ? UART_MSR_CTS : 0) |
+	       (m & UART_MCR_OUT1 ? UART_MSR_RI : 0) |
+	       (m & UART_MCR_OUT2 ? UART_MSR_DCD : 0);
+}
+
+/* Returns whether the receiver gained room. */
+static bool uart_read(struct uart *u, unsigned int off, uint8_t *v)
 {
 	bool dlab = u->lcr & UART_LCR_DLAB;
+	uint8_t iir;
 
 	switch (off) {
-	case 0:
-		return dlab ? u->dll : 0; /* nothing ever received */
-	case 1:
-		return dlab ? u->dlm : u->ier;
-	case 2:
-		return UART_IIR_NO_INT | (u->fcr & 1 ? 0xc0 : 0);
-	case 3:
-		return u->lcr;
-	case 4:
-		return u->mcr;
-	case 5:
-		return UART_LSR_THRE | UART_LSR_TEMT;
-	case 6:
-		return UART_MSR_DCD_DSR_CTS;
+	case UART_RBR:
+		if (dlab) {
+			*v = u->dll;
+			return false;
+		}
+		*v = rx_pop(u);
+		return true;
+	case UART_IER:
+		*v = dlab ? u->dlm : u->ier;
+		return false;
+	case UART_IIR:
+		iir = pending(u);
+		/* reading IIR acknowledges a transmit-empty interrupt */
+		if (iir == UART_IIR_THRI)
+			u->thre_pending = false;
+		*v = iir |
+		     (u->fcr & UART_FCR_ENABLE_FIFO ? UART_IIR_FIFO_BITS : 0);
+		return false;
+	case UART_LCR:
+		*v = u->lcr;
+		return false;
+	case UART_MCR:
+		*v = u->mcr;
+		return false;
+	case UART_LSR:
+		*v = UART_LSR_THRE | UART_LSR_TEMT |
+		     (u->rx_len ? UART_LSR_DR : 0);
+		return false;
+	case UART_MSR:
+		*v = msr(u);
+		return false;
 	default:
-		return u->scr;
+		*v = u->scr;
+		return false;
 	}
 }
 
-static void uart_write(struct uart *u, unsigned int off, uint8_t v)
+static void transmit(struct uart *u, uint8_t v)
+{
+	if (u->mcr & UART_MCR_LOOP) {
+		rx_push(u, v);
+	} else {
+		console_write(u->console, (const char *)&v, 1);
+		u->tx_bytes++;
+	}
+	/* sent at once: THR is empty again */
+	u->thre_pending = true;
+}
+
+/* Returns whether the receiver gained room. */
+static bool uart_write(struct uart *u, unsigned int off, uint8_t v)
 {
 	bool dlab = u->lcr & UART_LCR_DLAB;
+	uint8_t old;
 
 	switch (off) {
-	case 0:
+	case UART_RBR:
 		if (dlab)
 			u->dll = v;
 		else
-			console_write(u->console, (const char *)&v, 1);
-		break;
-	case 1:
-		if (dlab)
+			transmit(u, v);
+		return false;
+	case UART_IER:
+		if (dlab) {
 			u->dlm = v;
-		else
-			u->ier = v & 0x0f;
-		break;
-	case 2:
-		u->fcr = v;
-		break;
-	case 3:
+			return false;
+		}
+		old = u->ier;
+		u->ier = v & 0x0f;
+		/* enabling THRI with THR empty raises the interrupt */
+		if ((u->ier & UART_IER_THRI) && !(old & UART_IER_THRI))
+			u->thre_pending = true;
+		return (u->ier & UART_IER_RDI) && !(old & UART_IER_RDI);
+	case UART_IIR:
+		u->fcr = v & ~(UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT);
+		if (v & UART_FCR_CLEAR_RCVR) {
+			u->rx_head = u->rx_len = 0;
+			return true;
+		}
+		return false;
+	case UART_LCR:
 		u->lcr = v;
-		break;
-	case 4:
+		return false;
+	case UART_MCR:
 		u->mcr = v & 0x1f;
-		break;
-	case 7:
+		return false;
+	case UART_SCR:
 		u->scr = v;
-		break;
+		return false;
 	default:
-		break; /* LSR and MSR are read-only */
+		return false; /* LSR and MSR are read-only */
 	}
 }
 
 void uart_io(struct uart *u, unsigned int off, bool write, uint8_t *data)
 {
+	uart_room_fn *room;
+	void *ctx;
+	bool more;
+
+	pthread_mutex_lock(&u->lock);
 	if (write)
-		uart_write(u, off, *data);
+		more = uart_write(u, off, *data);
 	else
-		*data = uart_read(u, off);
+		more = uart_read(u, off, data);
+	update_irq(u);
+	room = u->room;
+	ctx = u->room_ctx;
+	pthread_mutex_unlock(&u->lock);
+	if (more && room)
+		room(ctx);
+}
+
+static size_t rx_room(const struct uart *u)
+{
+	if (!(u->ier & UART_IER_RDI) || (u->mcr & UART_MCR_LOOP))
+		return 0;
+	return UART_FIFO_LEN - u->rx_len;
+}
+
+size_t uart_rx_room(struct uart *u)
+{
+	size_t n;
+
+	pthread_mutex_lock(&u->lock);
+	n = rx_room(u);
+	pthread_mutex_unlock(&u->lock);
+	return n;
+}
+
+size_t uart_receive(struct uart *u, const uint8_t *buf, size_t n)
+{
+	size_t room, i;
+
+	pthread_mutex_lock(&u->lock);
+	room = rx_room(u);
+	for (i = 0; i < n && i < room; i++)
+		rx_push(u, buf[i]);
+	u->rx_bytes += i;
+	update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+	return i;
 }

@@ -165,6 +165,10 @@ static void note_markers(struct verdict *v, const char *s)
 		text_copy(v->panic_line, sizeof(v->panic_line), s);
 		v->panic = true;
 	}
+	if (v->panic && starts(s, "---[ end Kernel panic - not syncing"))
+		v->panic_end = true;
+	if (starts(s, "reboot: System halted") || starts(s, "reboot: Power down"))
+		v->halted = true;
 }
 
 static void scan_line(struct verdict *v, const char *line)

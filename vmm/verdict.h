@@ -25,8 +25,11 @@
  *       passed_no_xsave  "x86/fpu: x87 FPU will use ..." (no XSAVE);
  *   - the end of the x86/fpu block (see verdict_block_done());
  *   - the project's guest markers ("xsvm-guest: init started",
- *     "xsvm-guest: dmesg done", "xsvm-guest: verdict ...") and a kernel
- *     panic ("Kernel panic - not syncing...").
+ *     "xsvm-guest: dmesg done", "xsvm-guest: verdict ..."), a kernel
+ *     panic ("Kernel panic - not syncing..." and, when the kernel stays
+ *     there, "---[ end Kernel panic - not syncing...") and the kernel's
+ *     last line before it halts ("reboot: System halted", "reboot: Power
+ *     down").
  *
  * Pure: no I/O, no allocation, fixed buffers. Bytes may take any value:
  * "\r" and NUL are dropped, a line ends at "\n", and a line longer than
@@ -74,6 +77,10 @@ struct verdict {
 	bool dmesg_done;	 /* "xsvm-guest: dmesg done" */
 	bool have_guest_verdict; /* "xsvm-guest: verdict ..." */
 	bool panic;		 /* "Kernel panic - not syncing" */
+	/* "---[ end Kernel panic - not syncing": it stays (panic=0) */
+	bool panic_end;
+	/* "reboot: System halted" or "reboot: Power down" */
+	bool halted;
 	bool ended_mid_line; /* verdict_finish() found an unterminated line */
 	char version[VERDICT_LINE_MAX];
 	char problem[VERDICT_NOTE_LEN];	      /* the first problem line */

@@ -10,8 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "cli_boots.h"
 #include "cli_run.h"
 #include "cli_table.h"
+#include "vmm/term.h"
 #include "vmm/guest_image.h"
 #include "vmm/judge.h"
 #include "vmm/machine.h"
@@ -20,10 +24,11 @@
 #define RUN_DEFAULT_MEM_MIB 256
 #define RUN_DEFAULT_TIMEOUT 600.0
 /* The host probe a kernel's warning may need takes well under this. */
-#define RUN_PROBE_TIMEOUT 120.0
+#define RUN_PROBE_TIMEOUT   120.0
 #define RUN_TEST_GUEST_NAME "built-in test guest"
-#define RUN_DEFAULT_CMDLINE \
-	"console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 reboot=k panic=-1 nokaslr"
+#define RUN_DEFAULT_CMDLINE                                                    \
+	"console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 reboot=k "       \
+	"panic=-1 nokaslr"
 
 #define OPT_HELP 'h'
 
@@ -37,70 +42,113 @@ enum {
 	OPT_REPORT,
 	OPT_FULL_BOOT,
 	OPT_QUIET,
+	OPT_BOOTS,
 };
 
 static const struct option run_opts[] = {
-	{ "kernel", required_argument, NULL, OPT_KERNEL },
-	{ "initrd", required_argument, NULL, OPT_INITRD },
-	{ "append", required_argument, NULL, OPT_APPEND },
+	{"kernel", required_argument, NULL, OPT_KERNEL},
+	{"initrd", required_argument, NULL, OPT_INITRD},
+	{"append", required_argument, NULL, OPT_APPEND},
 	CPUID_TABLE_OPTIONS,
-	{ "mem", required_argument, NULL, OPT_MEM },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "console", required_argument, NULL, OPT_CONSOLE },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "full-boot", no_argument, NULL, OPT_FULL_BOOT },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+	{"mem", required_argument, NULL, OPT_MEM},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"console", required_argument, NULL, OPT_CONSOLE},
+	{"report", required_argument, NULL, OPT_REPORT},
+	{"full-boot", no_argument, NULL, OPT_FULL_BOOT},
+	{"quiet", no_argument, NULL, OPT_QUIET},
+	{"boots", required_argument, NULL, OPT_BOOTS},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
 };
 
 void cli_run_usage(FILE *f)
 {
-	fputs("usage: xsvm run [--kernel FILE] [--initrd FILE] [--append STR] [--cpuid SOURCE]\n"
-	      "                [--policy NAME|FILE] [--xfam MASK] [--xcr0 MASK] [--xss MASK]\n"
-	      "                [--xsave-order ascending|hash:SEED] [--linux VER] [--mem MIB]\n"
-	      "                [--timeout SEC] [--console FILE] [--report FILE] [--full-boot]\n"
-	      "                [--quiet]\n"
+	fputs("usage: xsvm run [--kernel FILE] [--initrd FILE] [--append STR] "
+	      "[--cpuid SOURCE]\n"
+	      "                [--policy NAME|FILE] [--xfam MASK] [--xcr0 "
+	      "MASK] [--xss MASK]\n"
+	      "                [--xsave-order ascending|hash:SEED] [--linux "
+	      "VER] [--mem MIB]\n"
+	      "                [--timeout SEC] [--console FILE] [--report "
+	      "FILE] [--full-boot]\n"
+	      "                [--quiet] [--boots N]\n"
 	      "\n"
-	      "Build the CPUID table (options as in 'xsvm cpuid build'), install it in a\n"
-	      "new KVM VM with one vCPU, boot the kernel and watch its serial console for\n"
-	      "the XSAVE consistency check. The console goes live to standard output; the\n"
+	      "Build the CPUID table (options as in 'xsvm cpuid build'), "
+	      "install it in a\n"
+	      "new KVM VM with one vCPU, boot the kernel and watch its serial "
+	      "console for\n"
+	      "the XSAVE consistency check. The console goes live to standard "
+	      "output; the\n"
 	      "summary goes to standard error.\n"
 	      "\n"
-	      "  --kernel FILE      an ELF vmlinux or a bzImage (its xz, zstd or gzip\n"
-	      "                     payload is decompressed by xsvm and loaded as ELF).\n"
-	      "                     Default: the built-in test guest, which reads the table\n"
-	      "                     through the CPUID service (port 0x5a0, answered from the\n"
-	      "                     built table in the --xsave-order) and prints what the\n"
-	      "                     --linux model (default 6.8) says that kernel would print\n"
-	      "  --initrd FILE      an initramfs, placed below initrd_addr_max\n"
-	      "  --append STR       kernel arguments added after the defaults:\n"
+	      "  --kernel FILE      an ELF vmlinux or a bzImage (its xz, zstd "
+	      "or gzip\n"
+	      "                     payload is decompressed by xsvm and loaded "
+	      "as ELF).\n"
+	      "                     Default: the built-in test guest, which "
+	      "reads the table\n"
+	      "                     through the CPUID service (port 0x5a0, "
+	      "answered from the\n"
+	      "                     built table in the --xsave-order) and "
+	      "prints what the\n"
+	      "                     --linux model (default 6.8) says that "
+	      "kernel would print\n"
+	      "  --initrd FILE      an initramfs, placed below "
+	      "initrd_addr_max\n"
+	      "  --append STR       kernel arguments added after the "
+	      "defaults:\n"
 	      "                     " RUN_DEFAULT_CMDLINE "\n"
-	      "                     (on hosts whose KVM does not emulate CMPXCHG16B, add\n"
+	      "                     (on hosts whose KVM does not emulate "
+	      "CMPXCHG16B, add\n"
 	      "                     clearcpuid=cx16)\n"
 	      "  --cpuid, --policy, --xfam, --xcr0, --xss, --xsave-order\n"
-	      "                     build the table as 'xsvm cpuid build' does\n"
-	      "  --linux VER        model used for the prediction (default: from the\n"
+	      "                     build the table as 'xsvm cpuid build' "
+	      "does\n"
+	      "  --linux VER        model used for the prediction (default: "
+	      "from the\n"
 	      "                     kernel's 'Linux version' line)\n"
 	      "  --mem MIB          guest RAM (default 256, 16 to 3072)\n"
 	      "  --timeout SEC      give up after SEC seconds (default 600)\n"
-	      "  --console FILE     also write the console to FILE as it arrives\n"
-	      "  --report FILE      write a JSON report ('-' for standard output)\n"
-	      "  --full-boot        keep running after the verdict instead of stopping once\n"
+	      "  --console FILE     also write the console to FILE as it "
+	      "arrives\n"
+	      "  --report FILE      write a JSON report ('-' for standard "
+	      "output)\n"
+	      "  --full-boot        keep running after the verdict instead of "
+	      "stopping once\n"
 	      "                     the kernel has printed its x86/fpu lines\n"
-	      "  --quiet            do not copy the console to standard output\n"
+	      "  --quiet            do not copy the console to standard "
+	      "output\n"
+	      "  --boots N          boot N times in this process (1 to 10000): "
+	      "each boot\n"
+	      "                     a fresh VM and RAM with the table built "
+	      "again, under\n"
+	      "                     hash:SEED with its own order drawn from "
+	      "(SEED, boot);\n"
+	      "                     a boot ends at its verdict or whenever the "
+	      "guest\n"
+	      "                     resets, powers off or panics; a timeout, a "
+	      "signal or\n"
+	      "                     the escape ends them all\n"
 	      "  -h, --help         this help\n"
 	      "\n"
-	      "When a kernel warns \"XSAVE consistency problem: size S != kernel_size K\",\n"
-	      "xsvm asks this host's probe findings ('xsvm probe'; kept per host and KVM\n"
-	      "in $XSVM_CACHE_DIR, $XDG_CACHE_HOME/xsvm or ~/.cache/xsvm, probed when\n"
-	      "missing) whether a host defect gives exactly that warning for a table the\n"
+	      "When a kernel warns \"XSAVE consistency problem: size S != "
+	      "kernel_size K\",\n"
+	      "xsvm asks this host's probe findings ('xsvm probe'; kept per "
+	      "host and KVM\n"
+	      "in $XSVM_CACHE_DIR, $XDG_CACHE_HOME/xsvm or ~/.cache/xsvm, "
+	      "probed when\n"
+	      "missing) whether a host defect gives exactly that warning for a "
+	      "table the\n"
 	      "Linux model finds consistent: then the verdict is host_defect.\n"
 	      "\n"
-	      "Exit status: 0 the kernel's XSAVE check passed, 1 it found a consistency\n"
-	      "problem, 2 bad usage or bad input, 3 no verdict (the guest crashed, hung past\n"
-	      "--timeout, was interrupted, or KVM failed before the check ran), 4 the\n"
-	      "kernel warned and a defect of the host's KVM accounts for the warning.\n",
+	      "Exit status: 0 the kernel's XSAVE check passed, 1 it found a "
+	      "consistency\n"
+	      "problem, 2 bad usage or bad input, 3 no verdict (the guest "
+	      "crashed, hung past\n"
+	      "--timeout, was interrupted, or KVM failed before the check "
+	      "ran), 4 the\n"
+	      "kernel warned and a defect of the host's KVM accounts for the "
+	      "warning.\n",
 	      f);
 }
 
@@ -110,12 +158,13 @@ struct run_opts {
 	const char *append;
 	const char *report;
 	char *cmdline;
+	unsigned int boots;
 };
 
 static int parse_number(const char *opt, const char *arg, uint64_t min,
 			uint64_t max, uint64_t *out)
 {
-	struct xsvm_err err = { { 0 } };
+	struct xsvm_err err = {{0}};
 
 	if (cli_parse_u64(opt, arg, out, &err))
 		return cli_fail_err(&err);
@@ -163,6 +212,10 @@ static int apply_option(int opt, const char *arg, struct run_opts *o)
 	case OPT_QUIET:
 		o->mc.live = false;
 		break;
+	case OPT_BOOTS:
+		ret = parse_number("--boots", arg, 1, BOOTS_MAX, &v);
+		o->boots = (unsigned int)v;
+		break;
 	default:
 		ret = cli_cpuid_option(opt, arg, &o->table);
 		/* --linux also chooses the model of the prediction */
@@ -180,6 +233,7 @@ static void opts_init(struct run_opts *o)
 	o->mc.mem_bytes = (uint64_t)RUN_DEFAULT_MEM_MIB << 20;
 	o->mc.run.timeout_s = RUN_DEFAULT_TIMEOUT;
 	o->mc.live = true;
+	o->boots = 1;
 }
 
 static int apply_run_option(int opt, const char *arg, void *o)
@@ -191,18 +245,23 @@ static int apply_run_option(int opt, const char *arg, void *o)
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	const struct cli_command cmd = {
-		.name = "run", .opts = run_opts, .apply = apply_run_option,
-		.ctx = o, .usage = cli_run_usage,
+		.name = "run",
+		.opts = run_opts,
+		.apply = apply_run_option,
+		.ctx = o,
+		.usage = cli_run_usage,
 	};
 	int next, ret = cli_options(&cmd, argc, argv, &next);
 
 	if (ret >= 0)
 		return ret;
 	if (next < argc)
-		return cli_fail("run: unexpected argument '%s' (see xsvm run --help)",
-				argv[next]);
+		return cli_fail(
+			"run: unexpected argument '%s' (see xsvm run --help)",
+			argv[next]);
 	if (!o->mc.kernel_path && o->mc.initrd_path)
-		return cli_fail("run: --initrd needs --kernel: the built-in test guest takes no initrd");
+		return cli_fail("run: --initrd needs --kernel: the built-in "
+				"test guest takes no initrd");
 	return -1;
 }
 
@@ -262,133 +321,6 @@ static int exit_status(const struct machine_result *r)
 	}
 }
 
-static double secs(uint64_t ns)
-{
-	return (double)ns / 1e9;
-}
-
-static void print_fidelity(const struct machine_result *r)
-{
-	const struct cpuid_diff *d = &r->fidelity;
-
-	fprintf(stderr, "xsvm: table 0x%016llx installed; KVM changed %u register%s/entr%s\n",
-		(unsigned long long)r->installed_hash, d->total,
-		d->total == 1 ? "" : "s", d->total == 1 ? "y" : "ies");
-	if (r->kvm_refused)
-		fprintf(stderr, "xsvm: KVM refused dynamic XSAVE components 0x%llx (AMX TILEDATA: no guest permission on this host); installed without them, the CPUID service answers with them\n",
-			(unsigned long long)r->kvm_refused);
-	for (unsigned int i = 0; i < d->nr; i++) {
-		const struct cpuid_diff_entry *e = &d->d[i];
-
-		if (e->kind == CPUID_DIFF_CHANGED)
-			fprintf(stderr, "xsvm:   leaf 0x%x subleaf 0x%x %s: 0x%08x -> 0x%08x\n",
-				e->leaf, e->subleaf, cpuid_reg_names[e->reg],
-				e->a, e->b);
-		else
-			fprintf(stderr, "xsvm:   leaf 0x%x subleaf 0x%x: %s\n",
-				e->leaf, e->subleaf,
-				e->kind == CPUID_DIFF_MISSING ?
-					"removed by KVM" : "added by KVM");
-	}
-}
-
-static void print_end(const struct machine_result *r)
-{
-	const struct run_result *e = &r->run;
-	const struct run_stats *s = &r->stats;
-
-	fprintf(stderr, "xsvm: run ended (%s) after %.3f s: %llu exits, %.3f s in KVM_RUN, %.3f s in xsvm\n",
-		run_end_name(e->end), secs(s->ns_total),
-		(unsigned long long)s->exits, secs(s->ns_in_kvm),
-		secs(s->ns_total - s->ns_in_kvm));
-	if (e->detail[0])
-		fprintf(stderr, "xsvm: %s\n", e->detail);
-	if (e->state_reset)
-		fprintf(stderr, "xsvm: the vCPU was already reset when KVM reported the shutdown (KVM on AMD does that): the faulting RIP is unknown\n");
-	if (e->have_rip) {
-		fprintf(stderr, "xsvm: RIP 0x%llx, bytes", (unsigned long long)e->rip);
-		for (unsigned int i = 0; i < e->insn_len; i++)
-			fprintf(stderr, " %02x", e->insn[i]);
-		fprintf(stderr, "%s%s\n", e->mnemonic ? ": " : "",
-			e->mnemonic ? e->mnemonic : "");
-		if (e->remedy)
-			fprintf(stderr, "xsvm: %s\n", e->remedy);
-	}
-	if (e->end == RUN_END_TIMEOUT)
-		fprintf(stderr, "xsvm: no verdict within --timeout\n");
-	if (e->end == RUN_END_SIGNAL)
-		fprintf(stderr, "xsvm: interrupted by signal %d\n", e->signal);
-	if (r->console_errno)
-		fprintf(stderr, "xsvm: writing the console file failed: %s\n",
-			strerror(r->console_errno));
-}
-
-static void print_pdiff(const struct prediction_diff *d)
-{
-	unsigned int n;
-
-	n = d->nr_missing < PREDICTION_MAX_LISTED ? d->nr_missing :
-						     PREDICTION_MAX_LISTED;
-	for (unsigned int i = 0; i < n; i++)
-		fprintf(stderr, "xsvm:   predicted, not printed: %s\n",
-			d->missing[i]);
-	n = d->nr_unexpected < PREDICTION_MAX_LISTED ? d->nr_unexpected :
-							PREDICTION_MAX_LISTED;
-	for (unsigned int i = 0; i < n; i++)
-		fprintf(stderr, "xsvm:   printed, not predicted: %s\n",
-			d->unexpected[i]);
-}
-
-static void print_judgement(const struct judgement *j)
-{
-	char key[HOST_ID_KEY_LEN];
-
-	if (!j->tried)
-		return;
-	if (!j->judged) {
-		fprintf(stderr, "xsvm: the host could not be probed (%s): the verdict stays problem\n",
-			j->error);
-		return;
-	}
-	host_id_key(&j->lk.host, key, sizeof(key));
-	fprintf(stderr, "xsvm: host probe findings for %s: %s%s%s\n", key,
-		j->lk.cached ? "from " : "probed now",
-		j->lk.cached ? j->lk.path : (j->lk.stored ? ", kept in " : ""),
-		!j->lk.cached && j->lk.stored ? j->lk.path : "");
-	if (j->b.host)
-		fprintf(stderr, "xsvm: verdict: host_defect: %s\n", j->b.text);
-	else
-		fprintf(stderr, "xsvm: not a host defect: %s\n", j->b.text);
-}
-
-static void print_summary(const struct machine_result *r,
-			  const struct judgement *j, int status)
-{
-	const struct verdict *v = &r->verdict;
-
-	print_end(r);
-	if (v->problem[0])
-		fprintf(stderr, "xsvm: the kernel: %s\n", v->problem);
-	if (v->panic)
-		fprintf(stderr, "xsvm: the kernel panicked: %s\n", v->panic_line);
-	fprintf(stderr, "xsvm: verdict: %s", verdict_name(v->verdict));
-	if (r->stats.ns_verdict)
-		fprintf(stderr, " after %.3f s", secs(r->stats.ns_verdict));
-	fprintf(stderr, "\n");
-	if (r->predicted)
-		fprintf(stderr, "xsvm: prediction (Linux %s model%s): %s\n",
-			linux_version_name(r->pred_version),
-			r->version_from_kernel ? ", from the kernel's version" : "",
-			r->pred_matches ? (r->pred_partial ?
-					   "matches the lines printed before the run ended" :
-					   "matches the kernel's lines") :
-					  "DIFFERS from the kernel's lines");
-	if (r->predicted && !r->pred_matches)
-		print_pdiff(&r->pdiff);
-	print_judgement(j);
-	fprintf(stderr, "xsvm: exit status %d\n", status);
-}
-
 static int write_report(const struct run_opts *o, const struct table_build *tb,
 			const struct machine_result *r,
 			const struct judgement *j, int status)
@@ -417,6 +349,201 @@ static int write_report(const struct run_opts *o, const struct table_build *tb,
 	return 0;
 }
 
+static void on_quit(void *ctx)
+{
+	(void)ctx;
+	run_quit();
+}
+
+static int boot_next(struct run_opts *o, struct machine *m,
+		     struct table_build *tb, struct machine_result *r,
+		     unsigned int b)
+{
+	struct xsvm_err err = {{0}};
+	char marker[80];
+	int ret;
+
+	snprintf(marker, sizeof(marker), "xsvm: ---- boot %u of %u ----", b,
+		 o->boots);
+	ret = machine_next(m, r, marker, &err);
+	if (!ret)
+		ret = machine_boot(m, &tb->t, &tb->p.order, &err);
+	if (ret)
+		cli_fail_err(&err);
+	return ret;
+}
+
+static bool stops_boots(enum run_end e)
+{
+	return e == RUN_END_TIMEOUT || e == RUN_END_SIGNAL ||
+	       e == RUN_END_QUIT || e == RUN_END_KVM_ERROR;
+}
+
+/* The table of boot b (from 1): its own order, drawn from (SEED, b). */
+static int build_boot_table(struct run_opts *o, struct table_build *tb,
+			    unsigned int b)
+{
+	struct cpuid_opts t = o->table;
+
+	t.order = xsave_order_for_boot(&o->table.order, b);
+	memset(tb, 0, sizeof(*tb));
+	return cli_table_build(&t, tb);
+}
+
+/* One boot: its status after the judgement, its summary. */
+static int boot_status(struct run_opts *o, const struct table_build *tb,
+		       struct machine_result *r, struct judgement *j)
+{
+	int status = exit_status(r);
+
+	memset(j, 0, sizeof(*j));
+	if (status == RUN_EXIT_PROBLEM) {
+		judge_warning(&o->mc, &tb->t, r, RUN_PROBE_TIMEOUT, j);
+		if (j->judged && j->b.host)
+			status = RUN_EXIT_HOST_DEFECT;
+	}
+	return status;
+}
+
+static void print_boot_line(unsigned int b, unsigned int n,
+			    const struct table_build *tb,
+			    const struct machine_result *r,
+			    const struct judgement *j, int status)
+{
+	fprintf(stderr,
+		"xsvm: boot %u of %u: verdict %s, run ended (%s) after %.3f s, "
+		"order %s, exit status %d\n",
+		b, n,
+		j->judged && j->b.host ? "host_defect"
+				       : verdict_name(r->verdict.verdict),
+		run_end_name(r->run.end), (double)r->stats.ns_total / 1e9,
+		tb->order, status);
+	if (r->verdict.problem[0])
+		fprintf(stderr, "xsvm: boot %u: the kernel: %s\n", b,
+			r->verdict.problem);
+	if (r->run.detail[0] && r->run.end != RUN_END_DEBUG_EXIT)
+		fprintf(stderr, "xsvm: boot %u: %s\n", b, r->run.detail);
+}
+
+static void print_tally(const struct boots_tally *b)
+{
+	unsigned int warned = b->count[BOOTS_PROBLEM];
+	const char *sep = "";
+
+	fprintf(stderr, "xsvm: boots: %u of %u run:", b->run, b->asked);
+	for (unsigned int i = 0; i < BOOTS_NR; i++) {
+		if (!b->count[i])
+			continue;
+		fprintf(stderr, "%s %u %s", sep, b->count[i],
+			boots_class_name(i));
+		sep = ",";
+	}
+	fprintf(stderr, "\n");
+	if (b->have_share)
+		fprintf(stderr,
+			"xsvm: warned on %u of %u boots; the order analysis "
+			"predicts %llu of %llu orders warn (%.1f%%): 99%% "
+			"interval %u..%u boots: %s\n",
+			warned, b->run, (unsigned long long)b->warn_orders,
+			(unsigned long long)b->total_orders,
+			b->total_orders ? 100.0 * (double)b->warn_orders /
+						  (double)b->total_orders
+					: 0.0,
+			b->lo, b->hi,
+			warned >= b->lo && warned <= b->hi ? "inside"
+							   : "OUTSIDE");
+	fprintf(stderr, "xsvm: exit status %d\n", b->status);
+}
+
+static void tally_share(struct run_opts *o, const struct table_build *tb,
+			const struct machine_result *r, struct boots_tally *b)
+{
+	struct xsvm_err err = {{0}};
+	enum linux_version v =
+		r->predicted ? r->pred_version : o->table.linux_version;
+
+	b->have_share = !boots_share(&tb->t, v, !cli_table_defective(tb),
+				     &b->warn_orders, &b->total_orders, &err);
+	if (b->have_share)
+		boots_interval(b->run, b->warn_orders, b->total_orders, &b->lo,
+			       &b->hi);
+	else
+		fprintf(stderr, "xsvm: no order analysis: %s\n", err.msg);
+}
+
+static struct report boot_report(const struct run_opts *o,
+				 const struct table_build *tb,
+				 const struct machine_result *r,
+				 const struct judgement *j, int status)
+{
+	struct report rep = {
+		.judgement = j,
+		.exit_status = status,
+		.source = tb->src.name,
+		.policy = tb->pol.name,
+		.order = tb->order,
+		.cmdline = o->cmdline,
+		.config = &o->mc,
+		.result = r,
+	};
+
+	return rep;
+}
+
+/* Boots 2..N after the first, then the tally. */
+static int more_boots(struct run_opts *o, struct machine *m,
+		      struct table_build *tb, struct machine_result *r,
+		      struct judgement *j, int status)
+{
+	struct boots_tally b = {.asked = o->boots};
+	struct json_writer w;
+	FILE *f = NULL;
+	bool out = o->report && !strcmp(o->report, "-");
+	struct report rep;
+	int ret = 0;
+
+	if (o->report) {
+		f = out ? stdout : fopen(o->report, "w");
+		if (!f)
+			return cli_fail("%s: %s", o->report, strerror(errno));
+		report_boots_begin(&w, f);
+	}
+	for (unsigned int i = 1;; i++) {
+		print_boot_line(i, o->boots, tb, r, j, status);
+		boots_count(&b, r->verdict.verdict, j->judged && j->b.host,
+			    status);
+		if (f) {
+			rep = boot_report(o, tb, r, j, status);
+			report_boot(&w, i, &rep);
+		}
+		if (i == 1)
+			tally_share(o, tb, r, &b);
+		if (i == o->boots || stops_boots(r->run.end))
+			break;
+		ret = build_boot_table(o, tb, i + 1);
+		if (ret)
+			break;
+		ret = boot_next(o, m, tb, r, i + 1);
+		if (ret) {
+			ret = r->failure == MACHINE_KVM_FAILED
+				      ? RUN_EXIT_NO_VERDICT
+				      : RUN_EXIT_USAGE;
+			break;
+		}
+		status = boot_status(o, tb, r, j);
+	}
+	if (b.have_share)
+		boots_interval(b.run, b.warn_orders, b.total_orders, &b.lo,
+			       &b.hi);
+	print_tally(&b);
+	if (f) {
+		if (report_boots_end(&w, &b) || (!out && fclose(f)))
+			return cli_fail("%s: writing the report failed",
+					o->report);
+	}
+	return ret ? ret : b.status;
+}
+
 /*
  * Every input (kernel, initrd, console file, then the table's source and
  * policy) is read and checked before KVM is asked for anything, so bad
@@ -425,7 +552,7 @@ static int write_report(const struct run_opts *o, const struct table_build *tb,
 static int run(struct run_opts *o, struct table_build *tb,
 	       struct machine_result *r, struct judgement *j)
 {
-	struct xsvm_err err = { { 0 } };
+	struct xsvm_err err = {{0}};
 	struct machine *m;
 	int ret, status;
 
@@ -444,23 +571,32 @@ static int run(struct run_opts *o, struct table_build *tb,
 		return cli_table_host_failed(tb) ? RUN_EXIT_NO_VERDICT : ret;
 	}
 	cli_table_warn_defective(tb);
-	ret = machine_boot(m, &tb->t, &tb->p.order, &err);
-	machine_free(m);
+	ret = term_input_start(&o->mc.input, STDIN_FILENO, on_quit, NULL, &err);
 	if (ret) {
+		machine_free(m);
+		return cli_fail_err(&err);
+	}
+	ret = machine_boot(m, &tb->t, &tb->p.order, &err);
+	if (ret) {
+		machine_free(m);
+		term_input_stop(o->mc.input);
 		cli_fail_err(&err);
-		return r->failure == MACHINE_KVM_FAILED ? RUN_EXIT_NO_VERDICT :
-							  RUN_EXIT_USAGE;
+		return r->failure == MACHINE_KVM_FAILED ? RUN_EXIT_NO_VERDICT
+							: RUN_EXIT_USAGE;
 	}
 	if (r->kernel.note[0])
 		fprintf(stderr, "xsvm: %s\n", r->kernel.note);
-	print_fidelity(r);
-	status = exit_status(r);
-	if (status == RUN_EXIT_PROBLEM) {
-		judge_warning(&o->mc, &tb->t, r, RUN_PROBE_TIMEOUT, j);
-		if (j->judged && j->b.host)
-			status = RUN_EXIT_HOST_DEFECT;
+	cli_run_print_fidelity(r);
+	status = boot_status(o, tb, r, j);
+	if (o->boots > 1) {
+		ret = more_boots(o, m, tb, r, j, status);
+		machine_free(m);
+		term_input_stop(o->mc.input);
+		return ret;
 	}
-	print_summary(r, j, status);
+	machine_free(m);
+	term_input_stop(o->mc.input);
+	cli_run_print_summary(r, j, status);
 	if (o->report && write_report(o, tb, r, j, status))
 		return RUN_EXIT_USAGE;
 	return status;

@@ -6,7 +6,7 @@
 #include "report.h"
 
 /* A changed register: its name, the value installed and the value seen. */
-static const char *const fidelity_keys[3] = { "register", "installed", "seen" };
+static const char *const fidelity_keys[3] = {"register", "installed", "seen"};
 
 static void lines(struct json_writer *w, const char *key,
 		  const char (*l)[LINUX_LINE_LEN], unsigned int n)
@@ -159,13 +159,12 @@ static const char *verdict_of(const struct report *rep)
 	return verdict_name(rep->result->verdict.verdict);
 }
 
-int report_write(FILE *f, const struct report *rep)
+static void members(struct json_writer *wp, const struct report *rep)
 {
 	const struct machine_result *r = rep->result;
 	const struct machine_config *c = rep->config;
-	struct json_writer w;
+#define w (*wp)
 
-	cli_json_begin(&w, f);
 	json_string(&w, "verdict", verdict_of(rep));
 	json_u64(&w, "exit_status", (uint64_t)rep->exit_status);
 	json_string(&w, "kernel", c->kernel_path);
@@ -191,7 +190,56 @@ int report_write(FILE *f, const struct report *rep)
 	exits(&w, &r->stats);
 	timings(&w, r);
 	json_u64(&w, "console_bytes", r->console_bytes);
+	json_u64(&w, "console_in_bytes", r->console_in_bytes);
 	if (rep->judgement && rep->judgement->tried)
 		judgement(&w, rep->judgement);
+#undef w
+}
+
+int report_write(FILE *f, const struct report *rep)
+{
+	struct json_writer w;
+
+	cli_json_begin(&w, f);
+	members(&w, rep);
 	return cli_json_end(&w) ? -EIO : 0;
+}
+
+void report_boots_begin(struct json_writer *w, FILE *f)
+{
+	cli_json_begin(w, f);
+	json_begin_array(w, "boot");
+}
+
+void report_boot(struct json_writer *w, unsigned int boot,
+		 const struct report *rep)
+{
+	json_begin_object(w, NULL);
+	json_u64(w, "boot", boot);
+	members(w, rep);
+	json_end_object(w);
+}
+
+int report_boots_end(struct json_writer *w, const struct boots_tally *b)
+{
+	json_end_array(w);
+	json_u64(w, "boots", b->asked);
+	json_u64(w, "boots_run", b->run);
+	json_u64(w, "exit_status", (uint64_t)b->status);
+	json_begin_object(w, "verdicts");
+	for (unsigned int i = 0; i < BOOTS_NR; i++)
+		json_u64(w, boots_class_name(i), b->count[i]);
+	json_end_object(w);
+	json_begin_object(w, "warned_prediction");
+	json_bool(w, "made", b->have_share);
+	json_u64(w, "warned_boots", b->count[BOOTS_PROBLEM]);
+	json_u64(w, "warning_orders", b->warn_orders);
+	json_u64(w, "orders_total", b->total_orders);
+	json_u64(w, "interval_low", b->lo);
+	json_u64(w, "interval_high", b->hi);
+	json_bool(w, "inside",
+		  b->have_share && b->count[BOOTS_PROBLEM] >= b->lo &&
+			  b->count[BOOTS_PROBLEM] <= b->hi);
+	json_end_object(w);
+	return cli_json_end(w) ? -EIO : 0;
 }

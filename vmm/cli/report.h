@@ -10,6 +10,8 @@
 
 #include <stdio.h>
 
+#include "cli_boots.h"
+#include "json.h"
 #include "vmm/judge.h"
 #include "vmm/machine.h"
 
@@ -26,5 +28,16 @@ struct report {
 
 /* Write the report; returns 0 or -EIO. */
 int report_write(FILE *f, const struct report *rep);
+
+/*
+ * The report of several boots (--boots N), written as the boots end: one
+ * object with the array "boot" (each element a one-boot report with its
+ * number "boot" first), then the tally: boots, boots_run, exit_status,
+ * verdicts (a count per class) and warned_prediction.
+ */
+void report_boots_begin(struct json_writer *w, FILE *f);
+void report_boot(struct json_writer *w, unsigned int boot,
+		 const struct report *rep);
+int report_boots_end(struct json_writer *w, const struct boots_tally *b);
 
 #endif

@@ -174,8 +174,9 @@ static bool uart_write(struct uart *u, unsigned int off, uint8_t v)
 		u->lcr = v;
 		return false;
 	case UART_MCR:
+		old = u->mcr;
 		u->mcr = v & 0x1f;
-		return false;
+		return (u->mcr & UART_MCR_OUT2) && !(old & UART_MCR_OUT2);
 	case UART_SCR:
 		u->scr = v;
 		return false;
@@ -205,7 +206,8 @@ void uart_io(struct uart *u, unsigned int off, bool write, uint8_t *data)
 
 static size_t rx_room(const struct uart *u)
 {
-	if (!(u->ier & UART_IER_RDI) || (u->mcr & UART_MCR_LOOP))
+	if (!(u->ier & UART_IER_RDI) || !(u->mcr & UART_MCR_OUT2) ||
+	    (u->mcr & UART_MCR_LOOP))
 		return 0;
 	return UART_FIFO_LEN - u->rx_len;
 }

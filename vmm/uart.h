@@ -11,11 +11,13 @@
  * pending interrupt or THR is written again.
  *
  * Receive goes through a 16-byte FIFO filled by uart_receive() (the host's
- * standard input). The receiver accepts bytes only while the guest has the
- * receive interrupt enabled (IER.RDI), as Linux's driver does from the
- * moment the console is opened and as long as the tty is not throttled;
- * before that, bytes wait on the host side instead of being lost to the
- * FIFO resets of the driver's start-up. The received-data interrupt is
+ * standard input). The receiver accepts bytes only while the guest takes
+ * interrupt-driven input: the receive interrupt enabled (IER.RDI) and the
+ * interrupt output routed to the PIC (MCR.OUT2, as on a PC), outside
+ * loopback. Linux's 8250 driver sets both when the console is opened and
+ * keeps them while the tty is not throttled; its probe, which sets IER to
+ * 0x0f for a moment, and its start-up, which clears the FIFO, do not.
+ * Until then bytes wait on the host side instead of being lost. The received-data interrupt is
  * pending while the FIFO holds data (the character timeout of a real
  * 16550 is immediate here).
  *
@@ -122,8 +124,8 @@ void uart_set_room(struct uart *u, uart_room_fn *fn, void *ctx);
 void uart_io(struct uart *u, unsigned int off, bool write, uint8_t *data);
 
 /*
- * Bytes the receiver can take now: 0 while IER.RDI is clear, else the
- * room in the FIFO.
+ * Bytes the receiver can take now: 0 unless IER.RDI and MCR.OUT2 are set
+ * (and MCR.LOOP clear), else the room in the FIFO.
  */
 size_t uart_rx_room(struct uart *u);
 

@@ -84,8 +84,10 @@ static void console_write_raw(struct console *c, const char *s, size_t n)
 
 void console_write(struct console *c, const char *s, size_t n)
 {
+	if (n)
+		c->last_byte_ns = monotonic_ns();
 	if (!c->bytes && n)
-		c->first_byte_ns = monotonic_ns();
+		c->first_byte_ns = c->last_byte_ns;
 	c->bytes += n;
 	if (c->verdict)
 		verdict_feed(c->verdict, s, n);
@@ -110,6 +112,7 @@ void console_next_boot(struct console *c, struct verdict *v)
 	c->verdict = v;
 	c->bytes = 0;
 	c->first_byte_ns = 0;
+	c->last_byte_ns = 0;
 }
 
 int console_sync(struct console *c)

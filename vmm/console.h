@@ -2,8 +2,9 @@
 /*
  * The guest's console: bytes from the UART go, as they arrive, to standard
  * output (unless quiet), to the console file, and to the verdict scanner.
- * Output is written at each newline and whenever the run loop flushes, so
- * that nothing is lost on any exit path.
+ * Output is written at each newline and whenever the run loop flushes (at
+ * every halt poll, so an unfinished line such as a shell's prompt shows
+ * within 20 ms, and at the end), so that nothing is lost on any exit path.
  */
 #ifndef XSVM_VMM_CONSOLE_H
 #define XSVM_VMM_CONSOLE_H
@@ -23,6 +24,7 @@ struct console {
 	struct verdict *verdict;
 	uint64_t bytes;
 	uint64_t first_byte_ns; /* monotonic time of the first byte, 0 = none */
+	uint64_t last_byte_ns;	/* and of the last one */
 	size_t len;
 	char buf[CONSOLE_BUF];
 	int write_errno; /* first failed write to the file, 0 = none */

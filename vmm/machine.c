@@ -300,6 +300,8 @@ static void uart_irq(void *ctx, int level)
 
 	if (vm_irq_line(&m->vm, UART_IRQ, level))
 		m->irq_errors++;
+	if (level)
+		run_kick();
 }
 
 static int run_guest(struct machine *m)

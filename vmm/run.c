@@ -63,6 +63,12 @@ static void on_signal(int sig)
 		signal_run->immediate_exit = 1;
 }
 
+void run_kick(void)
+{
+	if (loop_running && !pthread_equal(pthread_self(), loop_thread))
+		pthread_kill(loop_thread, RUN_KICK_SIGNAL);
+}
+
 /* Sticky: once the user has quit, every later loop ends at once. */
 void run_quit(void)
 {
@@ -401,7 +407,9 @@ static void check_verdict(struct run_ctx *l, uint64_t now)
 }
 
 /*
- * After a kick of the loop's own: the user's escape, or the halt poll. A
+ * After a kick of the loop's own: the user's escape, the input thread, or
+ * the halt poll, which also writes out a console line the guest has not
+ * finished (a prompt) so that it is seen within RUN_HALT_POLL_NS. A
  * vCPU halted with interrupts disabled never runs again (KVM's in-kernel
  * irqchip keeps such a HLT to itself): after the kernel's power-off line
  * that is the power-off, otherwise a guest that stopped for good.
@@ -410,6 +418,9 @@ static void kicked_out(struct run_ctx *l)
 {
 	bool dead;
 
+	/* a line still open (a shell's prompt) reaches the user within a poll */
+	if (l->con)
+		console_flush(l->con);
 	if (quit_requested)
 		return; /* the loop ends the run */
 	if (l->vm->vcpu_fd < 0 || vm_vcpu_dead_halt(l->vm, &dead) || !dead)
@@ -495,6 +506,8 @@ int run_loop(struct vm *vm, struct uart *uart, struct cpuid_service *svc,
 		s->ns_first_byte = con->first_byte_ns > l.t0
 					   ? con->first_byte_ns - l.t0
 					   : 0;
+	if (con->last_byte_ns > l.t0)
+		s->ns_last_byte = con->last_byte_ns - l.t0;
 	signals_restore(&sv);
 	console_flush(con);
 	return 0;

@@ -89,6 +89,7 @@ struct run_stats {
 	uint64_t ns_total;   /* from the first KVM_RUN to the end */
 	uint64_t ns_verdict; /* from the first KVM_RUN to the verdict, 0 = none */
 	uint64_t ns_first_byte;
+	uint64_t ns_last_byte; /* from the first KVM_RUN to the last console byte */
 };
 
 struct run_result {
@@ -147,6 +148,13 @@ void run_dispatch(struct run_ctx *x);
  * input's escape). Nothing happens when no loop runs.
  */
 void run_quit(void);
+
+/*
+ * From another thread: make the loop's KVM_RUN return and enter again, so
+ * that KVM looks again at the interrupts raised meanwhile (a device's line
+ * raised from the input thread while the vCPU sleeps in HLT).
+ */
+void run_kick(void);
 
 int run_loop(struct vm *vm, struct uart *uart, struct cpuid_service *svc,
 	     struct probe_dev *probe, struct console *con, struct verdict *v,

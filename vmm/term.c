@@ -159,8 +159,9 @@ static size_t wait_room(struct term_input *t)
 	size_t room = 0;
 
 	pthread_mutex_lock(&t->lock);
-	while (!t->stop && !(t->uart && (room = uart_rx_room(t->uart))))
+	while (!t->stop && !(t->uart && (room = uart_rx_room(t->uart)))) {
 		pthread_cond_wait(&t->cond, &t->lock);
+	}
 	if (t->stop)
 		room = 0;
 	pthread_mutex_unlock(&t->lock);
@@ -251,6 +252,7 @@ int term_input_start(struct term_input **out, int fd, term_quit_fn *quit,
 		     void *ctx, struct xsvm_err *err)
 {
 	struct term_input *t = calloc(1, sizeof(*t));
+	sigset_t all, old;
 	int ret;
 
 	*out = NULL;
@@ -268,7 +270,11 @@ int term_input_start(struct term_input **out, int fd, term_quit_fn *quit,
 	}
 	if (fcntl(fd, F_GETFD) >= 0 && isatty(fd) && raw_fd < 0)
 		t->raw = !enter_raw(fd);
+	/* signals are the run loop's: the thread starts with all blocked */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = pthread_create(&t->thread, NULL, input_main, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret) {
 		term_input_stop(t);
 		return xsvm_err_set(err, ret, "input thread: %s",

@@ -136,4 +136,58 @@ expect_line "#708 table under 5.15" \
 run "$X" run "${TDX[@]}" --linux 7.1
 expect_rc "#708 table under 7.1" 0
 
+# ------------------------------------------------- boots in one process
+
+run "$X" run --boots 0
+expect_usage_error "--boots 0" "xsvm: --boots: 0 is outside 1..10000"
+run "$X" run --boots 10001
+expect_usage_error "--boots 10001" "xsvm: --boots: 10001 is outside 1..10000"
+run "$X" run --boots many
+expect_rc "--boots many" 2
+
+# The #708 table, 60 boots, each with its own order drawn from (7, boot):
+# the count of warned boots lies in the binomial 99% interval around
+# 1680/5040 (11..30 of 60), and for seed 7 it is 20.
+run "$X" run "${TDX[@]}" --xsave-order hash:7 --boots 60 --quiet \
+	--console "$tmp/b60.console" --report "$tmp/b60.json"
+expect_rc "--boots 60 hash:7" 1
+saved=$out
+out=$err
+expect_line "--boots 60 hash:7: tally" "xsvm: boots: 60 of 60 run: 40 passed, 20 problem"
+expect_line "--boots 60 hash:7: against the order analysis" \
+	"xsvm: warned on 20 of 60 boots; the order analysis predicts 1680 of 5040 orders warn (33.3%): 99% interval 11..30 boots: inside"
+n=$(grep -cE '^xsvm: boot [0-9]+ of 60: verdict (passed|problem), run ended \(debug_exit\) after [0-9]+\.[0-9]{3} s, order hash:[0-9]+, exit status [01]$' <<<"$err")
+if [ "$n" -eq 60 ]; then ok "--boots 60 hash:7: a line per boot"; else bad "--boots 60 hash:7: $n boot lines, want 60"; fi
+out=$saved
+b60() { python3 -c "import json,sys; d=json.load(open('$tmp/b60.json')); print($1)"; }
+expect_report() { # NAME GOT WANT
+	if [ "$2" = "$3" ]; then ok "$1: $3"; else bad "$1: '$2', want '$3'"; fi
+}
+expect_report "report: boots" "$(b60 "d['boots'], d['boots_run'], len(d['boot'])")" "(60, 60, 60)"
+expect_report "report: verdicts" "$(b60 "d['verdicts']")" \
+	"{'passed': 40, 'passed_no_xsave': 0, 'problem': 20, 'host_defect': 0, 'none': 0}"
+expect_report "report: interval" \
+	"$(b60 "[d['warned_prediction'][k] for k in ('warned_boots', 'warning_orders', 'orders_total', 'interval_low', 'interval_high', 'inside')]")" \
+	"[20, 1680, 5040, 11, 30, True]"
+expect_report "report: boots numbered 1..60" "$(b60 "[b['boot'] for b in d['boot']] == list(range(1, 61))")" True
+expect_report "report: boot 1 keeps the seed" "$(b60 "d['boot'][0]['order']")" "hash:7"
+expect_report "report: 60 different orders" "$(b60 "len(set(b['order'] for b in d['boot']))")" 60
+expect_report "report: every warning is #708's" \
+	"$(b60 "sorted(set(b['observed']['problem'] for b in d['boot'] if b['verdict'] == 'problem'))")" \
+	"['XSAVE consistency problem: size 10752 != kernel_size 10704']"
+expect_report "report: status per boot" \
+	"$(b60 "all(b['exit_status'] == (1 if b['verdict'] == 'problem' else 0) for b in d['boot'])")" True
+expect_report "console: a marker before each later boot" \
+	"$(grep -c '^xsvm: ---- boot [0-9]* of 60 ----$' "$tmp/b60.console")" 59
+expect_report "console: a verdict per boot" \
+	"$(grep -c '^xsvm-guest: verdict ' "$tmp/b60.console")" 60
+
+# In ascending order every boot passes, and none is predicted to warn.
+run "$X" run "${TDX[@]}" --boots 60 --quiet
+expect_rc "--boots 60 ascending" 0
+out=$err
+expect_line "--boots 60 ascending: tally" "xsvm: boots: 60 of 60 run: 60 passed"
+expect_line "--boots 60 ascending: prediction" \
+	"xsvm: warned on 0 of 60 boots; the order analysis predicts 0 of 1 orders warn (0.0%): 99% interval 0..0 boots: inside"
+
 finish

@@ -96,6 +96,7 @@ static void timings(struct json_writer *w, const struct machine_result *r)
 	json_begin_object(w, "timings_ns");
 	json_u64(w, "setup", r->ns_setup);
 	json_u64(w, "first_console_byte", s->ns_first_byte);
+	json_u64(w, "last_console_byte", s->ns_last_byte);
 	json_u64(w, "verdict", s->ns_verdict);
 	json_u64(w, "total", s->ns_total);
 	json_u64(w, "in_kvm_run", s->ns_in_kvm);

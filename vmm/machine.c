@@ -13,6 +13,7 @@
 #include "cpuid/builder.h"
 #include "cpuid_service.h"
 #include "host_cpuid.h"
+#include "kernel_cache.h"
 #include "kvm_vm.h"
 #include "loader_bzimage.h"
 #include "machine.h"
@@ -94,6 +95,7 @@ static int load_guest(struct machine *m, struct xsvm_err *err)
 	struct machine_result *r = m->r;
 	struct input_file kernel, initrd = { 0 };
 	struct boot_config bc = { 0 };
+	struct kernel_image img;
 	int ret;
 
 	if (c->kernel_image) {
@@ -107,10 +109,15 @@ static int load_guest(struct machine *m, struct xsvm_err *err)
 			return ret;
 	}
 	r->kernel_file_size = kernel.len;
-	ret = loader_kernel_load(kernel.data, kernel.len, c->kernel_path,
-				 &m->mem, &r->kernel, err);
+	ret = kernel_cache_decode(kernel.data, kernel.len, c->kernel_path, NULL,
+				  &img, &r->kernel_cache, err);
 	if (!c->kernel_image)
 		file_unmap(&kernel);
+	if (ret)
+		return ret;
+	ret = loader_kernel_place(&img, c->kernel_path, &m->mem, &r->kernel,
+				  err);
+	kernel_image_free(&img);
 	if (ret)
 		return ret;
 	if (c->initrd_path) {

@@ -114,7 +114,8 @@ int kernel_cache_load(const char *path, const uint8_t key[KERNEL_CACHE_KEY_LEN],
 		close(fd);
 		return -EINVAL;
 	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ,
+		 MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED)
 		return -EINVAL;

@@ -383,6 +383,7 @@ static void run_together(void (*body)(unsigned int, const char *),
 			/* the start: the parent closes its end */
 			if (read(go[0], &c, 1) != 0)
 				_exit(2);
+			close(go[0]);
 			body(i, d);
 			_exit(0);
 		}

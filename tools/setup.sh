@@ -7,6 +7,8 @@ packages=(
 	build-essential cmake pkg-config git
 	libelf-dev libcmocka-dev linux-libc-dev
 	liblzma-dev libzstd-dev zlib1g-dev
+	# the kernel cache's key: SHA-256 of OpenSSL's libcrypto
+	libssl-dev
 	clang libclang-rt-14-dev
 	cpio cpuid python3 util-linux valgrind
 	# the manual page tests: man -l, lexgrog (man-db), groff -mandoc

@@ -41,4 +41,41 @@ struct loaded_kernel {
 	char note[LOADER_NOTE_LEN];
 };
 
+/*
+ * A kernel decoded on the host (loader_kernel_decode in loader_bzimage.h):
+ * the bytes a loader copies into guest RAM, with what it needs to place
+ * them, independent of any one guest RAM. It can be placed any number of
+ * times (loader_kernel_place), each time giving the same RAM and the same
+ * loaded_kernel.
+ */
+enum kernel_image_kind {
+	KERNEL_IMAGE_ELF, /* data is an ELF vmlinux */
+	/*
+	 * data is a bzImage's protected-mode kernel, whose payload format
+	 * xsvm does not decompress: it goes to pm_load and is entered there.
+	 */
+	KERNEL_IMAGE_PM,
+};
+
+struct kernel_image {
+	enum kernel_image_kind kind;
+	const uint8_t *data;
+	size_t len;
+	/* As loaded_kernel.format: "elf" for an ELF file. Static. */
+	const char *format;
+	bool has_setup_header; /* the kernel was a bzImage */
+	uint8_t setup_header[LOADER_SETUP_HDR_MAX];
+	size_t setup_header_len;
+	/* KERNEL_IMAGE_PM: load address, and the setup header's init_size. */
+	uint64_t pm_load;
+	uint32_t init_size;
+	/* Who owns data: a malloc'd buffer, or a mapping of a cache file. */
+	void *heap;
+	void *map;
+	size_t map_len;
+};
+
+/* Release what img owns and zero it; a zeroed image is left as it is. */
+void kernel_image_free(struct kernel_image *img);
+
 #endif

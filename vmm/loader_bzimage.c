@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "decompress.h"
 #include "loader_bzimage.h"
@@ -167,43 +168,58 @@ int loader_bzimage_parse(const uint8_t *buf, size_t len, const char *name,
 	return 0;
 }
 
+void kernel_image_free(struct kernel_image *img)
+{
+	if (img->map)
+		munmap(img->map, img->map_len);
+	free(img->heap);
+	memset(img, 0, sizeof(*img));
+}
+
+void kernel_image_init_bzimage(struct kernel_image *img,
+			       const struct bzimage_info *bi)
+{
+	memset(img, 0, sizeof(*img));
+	img->has_setup_header = true;
+	memcpy(img->setup_header, bi->header, bi->header_len);
+	img->setup_header_len = bi->header_len;
+}
+
+/* img's data: a copy of len bytes at src. */
+static int image_copy(struct kernel_image *img, const uint8_t *src, size_t len,
+		      struct xsvm_err *err)
+{
+	img->heap = malloc(len ? len : 1);
+	if (!img->heap)
+		return xsvm_err_set(err, ENOMEM, "out of memory");
+	memcpy(img->heap, src, len);
+	img->data = img->heap;
+	img->len = len;
+	return 0;
+}
+
 /*
  * A payload xsvm does not decompress: the protected-mode kernel goes to its
  * preferred address and is entered at its own 64-bit entry, where the
  * kernel's decompressor runs in the guest.
  */
-static int bzimage_load_pm(const struct bzimage_info *bi, const char *name,
-			   const char *format, struct guest_mem *m,
-			   struct loaded_kernel *k, struct xsvm_err *err)
+static int bzimage_keep_pm(const struct bzimage_info *bi, const char *format,
+			   struct kernel_image *img, struct xsvm_err *err)
 {
-	uint64_t load = bi->pref_address ? bi->pref_address
-					 : BZIMAGE_DEFAULT_LOAD;
-	uint64_t need = bi->init_size > bi->pm_len ? bi->init_size
-						   : bi->pm_len;
-	uint8_t *dst = guest_mem_ptr(m, load, need);
+	int r = image_copy(img, bi->pm, bi->pm_len, err);
 
-	if (!dst)
-		return xsvm_err_set(err, EINVAL,
-				    "%s: protected-mode kernel at 0x%llx needs "
-				    "0x%llx bytes (0x%zx in the file, init_size "
-				    "0x%x), outside RAM (0x%llx bytes)",
-				    name, (ull)load, (ull)need, bi->pm_len,
-				    bi->init_size, (ull)m->size);
-	memcpy(dst, bi->pm, bi->pm_len);
-	k->entry = load + BZIMAGE_ENTRY64_OFF;
-	k->lo = load;
-	k->hi = load + need;
-	snprintf(k->note, sizeof(k->note),
-		 "payload format %s is not decompressed by xsvm: entering "
-		 "the bzImage's 64-bit entry",
-		 format);
+	if (r)
+		return r;
+	img->kind = KERNEL_IMAGE_PM;
+	img->format = format;
+	img->pm_load =
+		bi->pref_address ? bi->pref_address : BZIMAGE_DEFAULT_LOAD;
+	img->init_size = bi->init_size;
 	return 0;
 }
 
-/* Decompress the payload and load the vmlinux ELF it contains. */
-static int bzimage_load_payload(const struct bzimage_info *bi,
-				const char *name, struct guest_mem *m,
-				struct loaded_kernel *k, struct xsvm_err *err)
+int loader_bzimage_decode(const struct bzimage_info *bi, const char *name,
+			  struct kernel_image *img, struct xsvm_err *err)
 {
 	char ename[XSVM_ERR_LEN];
 	const char *format = NULL;
@@ -211,22 +227,100 @@ static int bzimage_load_payload(const struct bzimage_info *bi,
 	size_t out_len;
 	int r;
 
-	snprintf(ename, sizeof(ename), "%s: payload", name);
+	kernel_image_init_bzimage(img, bi);
 	r = decompress_payload(bi->payload, bi->payload_len, &out, &out_len,
 			       BZIMAGE_MAX_VMLINUX, &format, err);
 	if (r == -ENOTSUP) {
 		if (err) /* not an error: the note says what happens */
 			err->msg[0] = '\0';
-		r = bzimage_load_pm(bi, name, format, m, k, err);
+		r = bzimage_keep_pm(bi, format, img, err);
 	} else if (r) {
+		snprintf(ename, sizeof(ename), "%s: payload", name);
 		xsvm_err_prefix(err, ename);
 	} else {
-		r = loader_elf_load(out, out_len, ename, m, k, err);
-		free(out);
+		img->kind = KERNEL_IMAGE_ELF;
+		img->format = format;
+		img->heap = out;
+		img->data = out;
+		img->len = out_len;
+	}
+	if (r)
+		kernel_image_free(img);
+	return r;
+}
+
+int loader_kernel_decode(const uint8_t *buf, size_t len, const char *name,
+			 struct kernel_image *img, struct xsvm_err *err)
+{
+	struct bzimage_info bi;
+	int r;
+
+	memset(img, 0, sizeof(*img));
+	if (len >= SELFMAG && !memcmp(buf, ELFMAG, SELFMAG)) {
+		img->kind = KERNEL_IMAGE_ELF;
+		img->format = "elf";
+		r = image_copy(img, buf, len, err);
+		if (r)
+			kernel_image_free(img);
+		return r;
+	}
+	r = loader_bzimage_parse(buf, len, name, &bi, err);
+	if (r)
+		return r;
+	return loader_bzimage_decode(&bi, name, img, err);
+}
+
+static int place_pm(const struct kernel_image *img, const char *name,
+		    struct guest_mem *m, struct loaded_kernel *k,
+		    struct xsvm_err *err)
+{
+	uint64_t load = img->pm_load;
+	uint64_t need = img->init_size > img->len ? img->init_size : img->len;
+	uint8_t *dst = guest_mem_ptr(m, load, need);
+
+	if (!dst)
+		return xsvm_err_set(
+			err, EINVAL,
+			"%s: protected-mode kernel at 0x%llx needs "
+			"0x%llx bytes (0x%zx in the file, init_size "
+			"0x%x), outside RAM (0x%llx bytes)",
+			name, (ull)load, (ull)need, img->len, img->init_size,
+			(ull)m->size);
+	memcpy(dst, img->data, img->len);
+	k->entry = load + BZIMAGE_ENTRY64_OFF;
+	k->lo = load;
+	k->hi = load + need;
+	snprintf(k->note, sizeof(k->note),
+		 "payload format %s is not decompressed by xsvm: entering "
+		 "the bzImage's 64-bit entry",
+		 img->format);
+	return 0;
+}
+
+int loader_kernel_place(const struct kernel_image *img, const char *name,
+			struct guest_mem *m, struct loaded_kernel *k,
+			struct xsvm_err *err)
+{
+	char ename[XSVM_ERR_LEN];
+	struct loaded_kernel nk;
+	int r;
+
+	if (!img->has_setup_header)
+		return loader_elf_load(img->data, img->len, name, m, k, err);
+	memset(&nk, 0, sizeof(nk));
+	if (img->kind == KERNEL_IMAGE_PM) {
+		r = place_pm(img, name, m, &nk, err);
+	} else {
+		snprintf(ename, sizeof(ename), "%s: payload", name);
+		r = loader_elf_load(img->data, img->len, ename, m, &nk, err);
 	}
 	if (r)
 		return r;
-	k->format = format;
+	nk.format = img->format;
+	nk.has_setup_header = true;
+	memcpy(nk.setup_header, img->setup_header, img->setup_header_len);
+	nk.setup_header_len = img->setup_header_len;
+	*k = nk;
 	return 0;
 }
 
@@ -234,22 +328,16 @@ int loader_kernel_load(const uint8_t *buf, size_t len, const char *name,
 		       struct guest_mem *m, struct loaded_kernel *k,
 		       struct xsvm_err *err)
 {
-	struct bzimage_info bi;
-	struct loaded_kernel nk;
+	struct kernel_image img;
 	int r;
 
+	/* an ELF file is placed from buf itself: nothing to decode */
 	if (len >= SELFMAG && !memcmp(buf, ELFMAG, SELFMAG))
 		return loader_elf_load(buf, len, name, m, k, err);
-	r = loader_bzimage_parse(buf, len, name, &bi, err);
+	r = loader_kernel_decode(buf, len, name, &img, err);
 	if (r)
 		return r;
-	memset(&nk, 0, sizeof(nk));
-	r = bzimage_load_payload(&bi, name, m, &nk, err);
-	if (r)
-		return r;
-	nk.has_setup_header = true;
-	memcpy(nk.setup_header, bi.header, bi.header_len);
-	nk.setup_header_len = bi.header_len;
-	*k = nk;
-	return 0;
+	r = loader_kernel_place(&img, name, m, k, err);
+	kernel_image_free(&img);
+	return r;
 }

@@ -58,15 +58,49 @@ int loader_bzimage_parse(const uint8_t *buf, size_t len, const char *name,
 			 struct bzimage_info *bi, struct xsvm_err *err);
 
 /*
- * Load a kernel into m: an ELF vmlinux (buf starts with the ELF magic) is
- * loaded as it is; a bzImage's payload is decompressed on the host (at
- * most BZIMAGE_MAX_VMLINUX bytes) and the resulting vmlinux ELF loaded,
- * with k->format the payload format and the setup header kept in k. A
- * payload in a format xsvm does not decompress (lz4, lzma, bzip2) loads
- * the protected-mode kernel at pref_address (1 MiB if 0) instead, with
- * k->entry its 64-bit entry (load address + 0x200) and k->note saying so.
- * Returns 0 or a negative errno (-EINVAL bad input, -EFBIG payload too
- * large, -ENOMEM), with the file named in the message.
+ * Decode a kernel for loading: an ELF vmlinux (buf starts with the ELF
+ * magic) is copied as it is; a bzImage's payload is decompressed on the
+ * host (at most BZIMAGE_MAX_VMLINUX bytes) into the vmlinux ELF, with
+ * img->format the payload format and the setup header kept in img. A
+ * payload in a format xsvm does not decompress (lz4, lzma, bzip2) keeps
+ * the protected-mode kernel instead (KERNEL_IMAGE_PM), to be loaded at
+ * pref_address (1 MiB if 0). img does not point into buf. Returns 0 or a
+ * negative errno (-EINVAL bad input, -EFBIG payload too large, -ENOMEM),
+ * with the file named in the message; on error img is zeroed.
+ */
+int loader_kernel_decode(const uint8_t *buf, size_t len, const char *name,
+			 struct kernel_image *img, struct xsvm_err *err);
+
+/*
+ * The bzImage part of loader_kernel_decode(), for bi from
+ * loader_bzimage_parse(): decompress the payload into img.
+ */
+int loader_bzimage_decode(const struct bzimage_info *bi, const char *name,
+			  struct kernel_image *img, struct xsvm_err *err);
+
+/*
+ * Zero img and keep bi's setup header in it, as loader_bzimage_decode()
+ * does before it fills in the data (for images whose data comes from
+ * elsewhere, such as the kernel cache).
+ */
+void kernel_image_init_bzimage(struct kernel_image *img,
+			       const struct bzimage_info *bi);
+
+/*
+ * Place a decoded kernel into m and fill k: the vmlinux ELF's segments at
+ * their physical addresses, or the protected-mode kernel at its load
+ * address with k->entry its 64-bit entry (load address + 0x200) and
+ * k->note saying so. img is not changed. Messages start with name (the
+ * file's, as given to loader_kernel_decode). Returns 0 or -EINVAL; on
+ * error k is not changed.
+ */
+int loader_kernel_place(const struct kernel_image *img, const char *name,
+			struct guest_mem *m, struct loaded_kernel *k,
+			struct xsvm_err *err);
+
+/*
+ * Load a kernel into m: loader_kernel_decode() then loader_kernel_place(),
+ * with the errors of each.
  */
 int loader_kernel_load(const uint8_t *buf, size_t len, const char *name,
 		       struct guest_mem *m, struct loaded_kernel *k,

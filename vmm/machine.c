@@ -13,6 +13,7 @@
 #include "cpuid/builder.h"
 #include "cpuid_service.h"
 #include "host_cpuid.h"
+#include "kernel_cache.h"
 #include "kvm_vm.h"
 #include "loader_bzimage.h"
 #include "machine.h"
@@ -78,6 +79,10 @@ struct machine {
 	const struct machine_config *c;
 	/* the kernel and initrd files, mapped for the machine's lifetime */
 	struct input_file kernel, initrd;
+	/* the kernel decoded, placed again at every boot */
+	struct kernel_image img;
+	bool have_img;
+	enum kernel_cache_status kernel_cache;
 	struct machine_result *r;
 	const struct cpuid_table *table; /* from machine_boot() */
 	struct xsave_order order;
@@ -107,6 +112,12 @@ static int map_inputs(struct machine *m, struct xsvm_err *err)
 		if (ret)
 			return ret;
 	}
+	/* decoded once (a bzImage's payload through the kernel cache) */
+	ret = kernel_cache_decode(m->kernel.data, m->kernel.len, c->kernel_path,
+				  NULL, &m->img, &m->kernel_cache, err);
+	if (ret)
+		return ret;
+	m->have_img = true;
 	if (c->initrd_path)
 		return file_map(&m->initrd, c->initrd_path, "initrd",
 				c->mem_bytes, "guest RAM", err);
@@ -118,19 +129,20 @@ static int load_guest(struct machine *m, struct xsvm_err *err)
 {
 	const struct machine_config *c = m->c;
 	struct machine_result *r = m->r;
-	struct boot_config bc = {0};
+	struct boot_config bc = { 0 };
 	int ret;
 
 	r->kernel_file_size = m->kernel.len;
-	ret = loader_kernel_load(m->kernel.data, m->kernel.len, c->kernel_path,
-				 &m->mem, &r->kernel, err);
+	r->kernel_cache = m->kernel_cache;
+	ret = loader_kernel_place(&m->img, c->kernel_path, &m->mem, &r->kernel,
+				  err);
 	if (ret)
 		return ret;
 	r->initrd_size = m->initrd.len;
-	bc.setup_header =
-		r->kernel.has_setup_header ? r->kernel.setup_header : NULL;
-	bc.setup_header_len =
-		r->kernel.has_setup_header ? r->kernel.setup_header_len : 0;
+	bc.setup_header = r->kernel.has_setup_header ?
+				  r->kernel.setup_header : NULL;
+	bc.setup_header_len = r->kernel.has_setup_header ?
+				      r->kernel.setup_header_len : 0;
 	bc.kernel_lo = r->kernel.lo;
 	bc.kernel_hi = r->kernel.hi;
 	bc.cmdline = c->cmdline;
@@ -415,6 +427,8 @@ void machine_free(struct machine *m)
 		(void)console_close(&m->con);
 	vm_destroy(&m->vm);
 	guest_mem_free(&m->mem);
+	if (m->have_img)
+		kernel_image_free(&m->img);
 	if (!m->c->kernel_image)
 		file_unmap(&m->kernel);
 	file_unmap(&m->initrd);

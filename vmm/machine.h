@@ -19,6 +19,7 @@
 #include "cpuid/linux.h"
 #include "cpuid/table.h"
 #include "cpuid/xsave.h"
+#include "kernel_cache.h"
 #include "loader.h"
 #include "prediction.h"
 #include "run.h"
@@ -65,6 +66,8 @@ struct machine_result {
 	/* Dynamic XSAVE components KVM would not take (no permission). */
 	uint64_t kvm_refused;
 	struct loaded_kernel kernel;
+	/* Whether the decompressed kernel came from the kernel cache. */
+	enum kernel_cache_status kernel_cache;
 	struct boot_layout layout;
 	uint64_t kernel_file_size, initrd_size;
 	struct verdict verdict;

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache_dir.h"
 #include "probe_cache.h"
 
 #define CACHE_MAGIC "xsvm-probe-findings 1"
@@ -20,37 +20,10 @@ static uint64_t key_hash(const char *s)
 	return h;
 }
 
-/* The directory, created if need be (its parent .cache too). */
-static int cache_dir(char *buf, size_t len)
-{
-	const char *env = getenv("XSVM_CACHE_DIR");
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-
-	if (env && *env)
-		snprintf(buf, len, "%s", env);
-	else if (xdg && *xdg)
-		snprintf(buf, len, "%s/xsvm", xdg);
-	else if (home && *home)
-		snprintf(buf, len, "%s/.cache/xsvm", home);
-	else
-		return -ENOENT;
-	if (!env || !*env) {
-		char *slash = strrchr(buf, '/');
-
-		*slash = '\0';
-		(void)mkdir(buf, 0700);
-		*slash = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int probe_cache_path(const struct host_id *h, char *buf, size_t len)
 {
 	char key[HOST_ID_KEY_LEN], dir[PROBE_CACHE_PATH_LEN - 32];
-	int ret = cache_dir(dir, sizeof(dir));
+	int ret = cache_dir_path(dir, sizeof(dir));
 
 	if (ret)
 		return ret;

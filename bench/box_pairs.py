@@ -1,10 +1,17 @@
 #!/usr/bin/env python3
-"""Paired boots of Debian's kernel on one KVM: xsvm and QEMU microvm in
-alternation, each timed from its start to the kernel's first x86/fpu or
-XSAVE console line. Run inside the box by bench/box.sh; prints figures and
-asserts nothing.
+"""Paired boots of Debian's kernel on one KVM, in alternation, each timed
+from its start to the kernel's first x86/fpu or XSAVE console line:
 
-Usage: box_pairs.py XSVM VMLINUX INITRD BOOTS LIMIT_S
+  xsvm-cold  xsvm with the bzImage and an empty kernel cache (it
+             decompresses the payload itself)
+  xsvm-warm  xsvm with the bzImage and a warm cache
+  qemu       QEMU microvm with the ELF vmlinux (its PVH entry: no
+             decompression at all, QEMU's fastest way)
+  kvmtool    lkvm run with the bzImage, when a build is given (KVMTOOL)
+
+Run inside the box by bench/box.sh; prints figures and asserts nothing.
+
+Usage: box_pairs.py XSVM VMLINUZ VMLINUX INITRD BOOTS LIMIT_S [KVMTOOL]
 """
 import os
 import re
@@ -12,17 +19,19 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 LINE = re.compile(rb"x86/fpu|XSAVE")
 APPEND = "clearcpuid=cx16"
 
 
-def first_line_time(cmd, limit):
+def first_line_time(cmd, limit, env=None):
     """Seconds from start to the first matching console line, or None."""
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         stdin=subprocess.DEVNULL, start_new_session=True)
+                         stdin=subprocess.DEVNULL, start_new_session=True,
+                         env=env)
     os.set_blocking(p.stdout.fileno(), False)
     buf = b""
     found = None
@@ -53,40 +62,61 @@ def first_line_time(cmd, limit):
 
 
 def main():
-    xsvm, vmlinux, initrd, boots, limit = sys.argv[1:6]
+    xsvm, vmlinuz, vmlinux, initrd, boots, limit = sys.argv[1:7]
+    kvmtool = sys.argv[7] if len(sys.argv) > 7 and sys.argv[7] else None
     boots, limit = int(boots), float(limit)
+    work = tempfile.mkdtemp(prefix="box-pairs.", dir="/tmp")
+    warm = os.path.join(work, "warm-cache")
+    os.makedirs(warm)
+    xsvm_cmd = [xsvm, "run", "--kernel", vmlinuz, "--initrd", initrd,
+                "--append", APPEND, "--timeout", str(int(limit))]
     cmds = {
-        "xsvm": [xsvm, "run", "--kernel", vmlinux, "--initrd", initrd,
-                 "--append", APPEND, "--timeout", str(int(limit))],
+        "xsvm-cold": xsvm_cmd,
+        "xsvm-warm": xsvm_cmd,
         "qemu": ["qemu-system-x86_64", "-M", "microvm", "-accel", "kvm",
                  "-cpu", "host", "-m", "256", "-smp", "1", "-nodefaults",
                  "-no-user-config", "-display", "none", "-serial", "stdio",
                  "-no-reboot", "-kernel", vmlinux, "-initrd", initrd,
                  "-append", "console=ttyS0 earlyprintk=serial,ttyS0 " + APPEND],
     }
-    times = {"xsvm": [], "qemu": []}
+    if kvmtool:
+        cmds["kvmtool"] = [kvmtool, "run", "-k", vmlinuz, "-i", initrd,
+                           "-m", "256", "-c", "1", "-p", APPEND]
+    names = list(cmds)
+    # the warm cache: one run first, not timed
+    env_warm = dict(os.environ, XSVM_CACHE_DIR=warm)
+    first_line_time(xsvm_cmd, limit, env_warm)
+    times = {n: [] for n in names}
     for i in range(boots):
-        for name in ("xsvm", "qemu"):
-            t = first_line_time(cmds[name], limit)
+        for name in names:
+            env = dict(os.environ)
+            if name == "xsvm-cold":
+                env["XSVM_CACHE_DIR"] = tempfile.mkdtemp(dir=work)
+            elif name == "xsvm-warm":
+                env = env_warm
+            elif name == "kvmtool":
+                env["HOME"] = tempfile.mkdtemp(dir=work)
+            t = first_line_time(cmds[name], limit, env)
             times[name].append(t)
-            print("boot %2d %s: %s" % (i + 1, name,
+            print("boot %2d %-9s: %s" % (i + 1, name,
                   "%.2f s" % t if t is not None else
                   "no x86/fpu line within %.0f s" % limit), flush=True)
-    done = {}
-    for name in ("xsvm", "qemu"):
+    med = {}
+    for name in names:
         ok = [t for t in times[name] if t is not None]
-        done[name] = ok
         if ok:
-            print("%s: %d of %d boots reached the line; median %.2f s, "
+            med[name] = statistics.median(ok)
+            print("%-9s: %d of %d boots reached the line; median %.2f s, "
                   "mean %.2f s, min %.2f s, max %.2f s" %
-                  (name, len(ok), boots, statistics.median(ok),
-                   statistics.mean(ok), min(ok), max(ok)))
+                  (name, len(ok), boots, med[name], statistics.mean(ok),
+                   min(ok), max(ok)))
         else:
-            print("%s: 0 of %d boots reached the line" % (name, boots))
-    if done["xsvm"] and done["qemu"]:
-        print("xsvm/qemu median ratio: %.2fx" %
-              (statistics.median(done["xsvm"]) /
-               statistics.median(done["qemu"])))
+            print("%-9s: 0 of %d boots reached the line" % (name, boots))
+    for x in ("xsvm-cold", "xsvm-warm"):
+        for peer in ("qemu", "kvmtool"):
+            if x in med and peer in med:
+                print("%s/%s median ratio: %.2fx" % (x, peer,
+                      med[x] / med[peer]))
 
 
 if __name__ == "__main__":

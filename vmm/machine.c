@@ -129,7 +129,7 @@ static int load_guest(struct machine *m, struct xsvm_err *err)
 {
 	const struct machine_config *c = m->c;
 	struct machine_result *r = m->r;
-	struct boot_config bc = { 0 };
+	struct boot_config bc = {0};
 	int ret;
 
 	r->kernel_file_size = m->kernel.len;
@@ -139,10 +139,10 @@ static int load_guest(struct machine *m, struct xsvm_err *err)
 	if (ret)
 		return ret;
 	r->initrd_size = m->initrd.len;
-	bc.setup_header = r->kernel.has_setup_header ?
-				  r->kernel.setup_header : NULL;
-	bc.setup_header_len = r->kernel.has_setup_header ?
-				      r->kernel.setup_header_len : 0;
+	bc.setup_header =
+		r->kernel.has_setup_header ? r->kernel.setup_header : NULL;
+	bc.setup_header_len =
+		r->kernel.has_setup_header ? r->kernel.setup_header_len : 0;
 	bc.kernel_lo = r->kernel.lo;
 	bc.kernel_hi = r->kernel.hi;
 	bc.cmdline = c->cmdline;

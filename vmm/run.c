@@ -418,7 +418,8 @@ static void kicked_out(struct run_ctx *l)
 {
 	bool dead;
 
-	/* a line still open (a shell's prompt) reaches the user within a poll */
+	/* a line still open (a shell's prompt) reaches the user within a poll
+	 */
 	if (l->con)
 		console_flush(l->con);
 	if (quit_requested)

@@ -32,7 +32,7 @@ struct rig {
 
 static void rig_init(struct rig *r)
 {
-	struct xsvm_err err = { { 0 } };
+	struct xsvm_err err = {{0}};
 
 	memset(r, 0, sizeof(*r));
 	verdict_init(&r->v);
@@ -95,7 +95,7 @@ static void on_quit(void *ctx)
 
 static void test_pipe(void **state)
 {
-	struct xsvm_err err = { { 0 } };
+	struct xsvm_err err = {{0}};
 	const char *msg = "echo $((6*7))\nreboot -f\n";
 	struct term_input *t;
 	struct rig r;
@@ -124,7 +124,7 @@ static void test_pipe(void **state)
 
 static void test_terminal(void **state)
 {
-	struct xsvm_err err = { { 0 } };
+	struct xsvm_err err = {{0}};
 	struct termios before, during, after;
 	struct term_input *t;
 	struct rig r;

@@ -44,7 +44,7 @@ static void on_room(void *ctx)
 
 static struct fixture *fixture_new(void)
 {
-	struct xsvm_err err = { { 0 } };
+	struct xsvm_err err = {{0}};
 	struct fixture *f = test_calloc(1, sizeof(*f));
 
 	verdict_init(&f->v);
@@ -234,9 +234,15 @@ static void test_escape(void **state)
 	bool pending = false, quit = false;
 
 	(void)state;
-	memcpy(b, "ab\x01\x01" "c\x01", 6);
+	memcpy(b,
+	       "ab\x01\x01"
+	       "c\x01",
+	       6);
 	assert_int_equal(term_escape_filter(b, 6, &pending, &quit), 4);
-	assert_memory_equal(b, "ab\x01" "c", 4);
+	assert_memory_equal(b,
+			    "ab\x01"
+			    "c",
+			    4);
 	assert_true(pending);
 	assert_false(quit);
 	/* a Ctrl-A left pending, then a key that is not the escape */

@@ -4,6 +4,7 @@
 #include "cli_util.h"
 #include "json.h"
 #include "report.h"
+#include "vmm/kernel_cache.h"
 
 /* A changed register: its name, the value installed and the value seen. */
 static const char *const fidelity_keys[3] = {"register", "installed", "seen"};
@@ -172,6 +173,8 @@ static void members(struct json_writer *wp, const struct report *rep)
 	json_string(&w, "kernel_format",
 		    r->kernel.format ? r->kernel.format : "");
 	json_hex(&w, "kernel_entry", r->kernel.entry);
+	json_string(&w, "kernel_cache",
+		    kernel_cache_status_name(r->kernel_cache));
 	json_string(&w, "kernel_version",
 		    (r->verdict.have_version ? r->verdict.version : ""));
 	json_string(&w, "initrd", c->initrd_path ? c->initrd_path : "");

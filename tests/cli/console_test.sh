@@ -134,7 +134,7 @@ expect_end() { # NAME REASON
 want_lines() { # FILE: the 1000 lines, in order
 	python3 - "$1" <<'PY'
 import sys
-got = [l for l in open(sys.argv[1], "rb").read().split(b"\n") if l.startswith(b"line ")]
+got = [l.rstrip(b"\r") for l in open(sys.argv[1], "rb").read().split(b"\n") if l.startswith(b"line ")]
 want = [b"line %05d 0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL" % i for i in range(1, 1001)]
 print("%d lines, %s" % (len(got), "in order" if got == want else "NOT the 1000 lines in order"))
 PY
@@ -156,7 +156,7 @@ expect_end pipe reset
 expect_eq "pipe: 42 on standard output" "$(tr -d '\r' <"$o/pipe.out" | grep -cx 42)" 1
 expect_eq "pipe: 42 in the console file" "$(tr -d '\r' <"$o/pipe.console" | grep -cx 42)" 1
 expect_eq "pipe: the shell ran reboot -f" "$(grep -c 'reboot: Restarting system' "$o/pipe.console")" 1
-expect_eq "pipe: bytes the guest received" "$(field pipe "d['console_in_bytes']")" 25
+expect_eq "pipe: bytes the guest received (all 24 of the input)" "$(field pipe "d['console_in_bytes']")" 24
 
 for m in quit term; do
 	s=pty-$m

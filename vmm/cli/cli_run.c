@@ -5,6 +5,7 @@
  * report and the exit status.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -614,6 +615,19 @@ int cli_run_main(int argc, char **argv)
 	ret = parse_opts(argc, argv, &o);
 	if (ret >= 0)
 		return ret;
+	/*
+	 * A closed standard input is an empty one: /dev/null takes fd 0
+	 * before any file opened here could, and be read as the console's
+	 * input.
+	 */
+	if (fcntl(STDIN_FILENO, F_GETFD) < 0) {
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (fd > STDIN_FILENO) {
+			dup2(fd, STDIN_FILENO);
+			close(fd);
+		}
+	}
 	/*
 	 * A reader of the live console that goes away (xsvm run | head) must
 	 * not kill the run: writes to it fail with EPIPE instead, the console

@@ -177,8 +177,9 @@ int host_cpuid_kvm(struct cpuid_table *t, struct xsvm_err *err)
 
 /*
  * Native CPUID enumeration. Ranges and subleaf rules follow Debian's
- * `cpuid -r`: every leaf of the basic, hypervisor and extended ranges, and
- * for indexed leaves the subleaves the leaf itself says are valid.
+ * `cpuid -r` (20230120): every leaf of the basic, hypervisor and extended
+ * ranges, and for indexed leaves the subleaves the leaf itself says are
+ * valid.
  */
 #define NATIVE_SUBLEAF_LIMIT 64u
 #define HV_BASE 0x40000000u
@@ -187,11 +188,15 @@ int host_cpuid_kvm(struct cpuid_table *t, struct xsvm_err *err)
 
 struct native_walk {
 	struct cpuid_table *t;
+	host_cpuid_fn cpuid;
+	void *ctx;
 	struct xsvm_err *err;
 };
 
-static void native_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+static void native_cpuid(void *ctx, uint32_t leaf, uint32_t sub,
+			 uint32_t r[4])
 {
+	(void)ctx;
 #if defined(__x86_64__) || defined(__i386__)
 	__asm__ volatile("cpuid"
 			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
@@ -212,13 +217,19 @@ static bool native_cpuid_available(void)
 #endif
 }
 
+static void walk_cpuid(struct native_walk *w, uint32_t leaf, uint32_t sub,
+		       uint32_t r[4])
+{
+	w->cpuid(w->ctx, leaf, sub, r);
+}
+
 /* Execute CPUID(leaf, sub), add it to the table and return the registers. */
 static int native_add(struct native_walk *w, uint32_t leaf, uint32_t sub,
 		      uint32_t r[4])
 {
 	int ret;
 
-	native_cpuid(leaf, sub, r);
+	walk_cpuid(w, leaf, sub, r);
 	ret = cpuid_table_add(w->t, leaf, sub, r[0], r[1], r[2], r[3]);
 	if (ret == -EEXIST || !ret)
 		return 0;
@@ -233,22 +244,26 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 }
 
 /*
- * Subleaves 0, 1, ... until field (reg & mask) reads zero; the terminating
- * subleaf is kept when keep_last (leaf 4, 0xB and 0x1F in `cpuid -r`) and
- * dropped otherwise (0x8000001D), except that subleaf 0 is always kept.
+ * Subleaves 0 .. first - 1 unconditionally, then first, first + 1, ...
+ * until field (reg & mask) reads zero. The terminating subleaf is kept when
+ * keep_last: `cpuid -r` lists it for leaves 4, 0xB, 0x12, 0x1B and 0x1F,
+ * not for 0x8000001D (not even subleaf 0).
  */
 static int walk_until_zero(struct native_walk *w, uint32_t leaf,
-			   unsigned int reg, uint32_t mask, bool keep_last)
+			   uint32_t first, unsigned int reg, uint32_t mask,
+			   bool keep_last)
 {
 	for (uint32_t sub = 0; sub < NATIVE_SUBLEAF_LIMIT; sub++) {
 		uint32_t r[4];
+		bool last;
 		int ret;
 
-		native_cpuid(leaf, sub, r);
-		if (!(r[reg] & mask) && !keep_last && sub)
+		walk_cpuid(w, leaf, sub, r);
+		last = sub >= first && !(r[reg] & mask);
+		if (last && !keep_last)
 			return 0;
 		ret = native_add(w, leaf, sub, r);
-		if (ret || !(r[reg] & mask))
+		if (ret || last)
 			return ret;
 	}
 	return 0;
@@ -288,36 +303,11 @@ static int walk_xsave(struct native_walk *w)
 	if (!ret)
 		ret = native_add(w, 0xd, 1, r);
 	for (uint32_t sub = 2; !ret && sub < NATIVE_SUBLEAF_LIMIT; sub++) {
-		native_cpuid(0xd, sub, r);
+		walk_cpuid(w, 0xd, sub, r);
 		if (r[0] | r[1] | r[2] | r[3])
 			ret = native_add(w, 0xd, sub, r);
 	}
 	return ret;
-}
-
-/* Leaf 0x12 (SGX): 0, 1 and the EPC sections, only when SGX is present. */
-static int walk_sgx(struct native_walk *w)
-{
-	uint32_t r[4];
-	int ret;
-
-	native_cpuid(7, 0, r);
-	if (!(r[1] & (1u << 2)))
-		return native_add(w, 0x12, 0, r);
-	ret = native_add(w, 0x12, 0, r);
-	if (!ret)
-		ret = native_add(w, 0x12, 1, r);
-	if (ret)
-		return ret;
-	for (uint32_t sub = 2; sub < NATIVE_SUBLEAF_LIMIT; sub++) {
-		native_cpuid(0x12, sub, r);
-		if (!(r[0] & 0xf))
-			return 0;
-		ret = native_add(w, 0x12, sub, r);
-		if (ret)
-			return ret;
-	}
-	return 0;
 }
 
 static int walk_leaf(struct native_walk *w, uint32_t leaf)
@@ -326,15 +316,22 @@ static int walk_leaf(struct native_walk *w, uint32_t leaf)
 
 	switch (leaf) {
 	case 0x4:
-		return walk_until_zero(w, leaf, 0, 0x1f, true);
+		return walk_until_zero(w, leaf, 0, 0, 0x1f, true);
 	case 0xb:
 	case 0x1f:
 	case 0x80000026:
-		return walk_until_zero(w, leaf, 2, 0xff00, true);
+		return walk_until_zero(w, leaf, 0, 2, 0xff00, true);
 	case 0x8000001d:
-		return walk_until_zero(w, leaf, 0, 0x1f, false);
+		return walk_until_zero(w, leaf, 0, 0, 0x1f, false);
 	case 0x1b:
-		return walk_until_zero(w, leaf, 0, 0xfff, false);
+		/* Subleaf 0, then up to the first invalid one (type 0). */
+		return walk_until_zero(w, leaf, 1, 0, 0xfff, true);
+	case 0x12:
+		/*
+		 * SGX: 0 and 1 whether SGX is present or not, then the EPC
+		 * sections up to the first invalid one (type 0).
+		 */
+		return walk_until_zero(w, leaf, 2, 0, 0xf, true);
 	case 0x7:
 	case 0x14:
 	case 0x17:
@@ -350,8 +347,6 @@ static int walk_leaf(struct native_walk *w, uint32_t leaf)
 		return walk_bitmap(w, leaf, 3);
 	case 0x10:
 		return walk_bitmap(w, leaf, 1);
-	case 0x12:
-		return walk_sgx(w);
 	case 0x23:
 		return walk_bitmap(w, leaf, 0);
 	case 0x80000020:
@@ -367,7 +362,7 @@ static int walk_range(struct native_walk *w, uint32_t base, uint32_t span)
 	uint32_t r[4], last;
 	int ret;
 
-	native_cpuid(base, 0, r);
+	walk_cpuid(w, base, 0, r);
 	last = r[0] < base ? base : base + min_u32(r[0] - base, span);
 	for (uint32_t leaf = base;; leaf++) {
 		ret = walk_leaf(w, leaf);
@@ -376,30 +371,39 @@ static int walk_range(struct native_walk *w, uint32_t base, uint32_t span)
 	}
 }
 
-static bool hypervisor_present(void)
+static bool hypervisor_present(struct native_walk *w)
 {
 	uint32_t r[4];
 
-	native_cpuid(1, 0, r);
+	walk_cpuid(w, 1, 0, r);
 	return r[2] & (1u << 31);
 }
 
-int host_cpuid_native(struct cpuid_table *t, struct xsvm_err *err)
+int host_cpuid_walk(struct cpuid_table *t, host_cpuid_fn cpuid, void *ctx,
+		    struct xsvm_err *err)
 {
-	struct native_walk w = { .t = t, .err = err };
+	struct native_walk w = {
+		.t = t, .cpuid = cpuid, .ctx = ctx, .err = err
+	};
 	uint32_t r[4];
 	int ret;
 
 	cpuid_table_init(t);
-	if (!native_cpuid_available())
-		return xsvm_err_set(err, ENOTSUP, "native CPUID needs an x86 CPU");
 	ret = walk_range(&w, 0, RANGE_SPAN);
-	if (!ret && hypervisor_present())
+	if (!ret && hypervisor_present(&w))
 		ret = walk_range(&w, HV_BASE, RANGE_SPAN);
 	if (ret)
 		return ret;
-	native_cpuid(EXT_BASE, 0, r);
+	walk_cpuid(&w, EXT_BASE, 0, r);
 	if (r[0] < EXT_BASE)
 		return 0;
 	return walk_range(&w, EXT_BASE, RANGE_SPAN);
+}
+
+int host_cpuid_native(struct cpuid_table *t, struct xsvm_err *err)
+{
+	cpuid_table_init(t);
+	if (!native_cpuid_available())
+		return xsvm_err_set(err, ENOTSUP, "native CPUID needs an x86 CPU");
+	return host_cpuid_walk(t, native_cpuid, NULL, err);
 }

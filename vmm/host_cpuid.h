@@ -36,4 +36,13 @@ int host_cpuid_kvm(struct cpuid_table *t, struct xsvm_err *err);
 int host_request_amx_guest_perm(void);
 int host_cpuid_native(struct cpuid_table *t, struct xsvm_err *err);
 
+/*
+ * The enumeration of host_cpuid_native with CPUID(leaf, subleaf) executed by
+ * cpuid(ctx, ...): the subleaf rules of `cpuid -r` on any answers.
+ */
+typedef void (*host_cpuid_fn)(void *ctx, uint32_t leaf, uint32_t subleaf,
+			      uint32_t regs[4]);
+int host_cpuid_walk(struct cpuid_table *t, host_cpuid_fn cpuid, void *ctx,
+		    struct xsvm_err *err);
+
 #endif

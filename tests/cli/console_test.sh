@@ -99,11 +99,14 @@ if [ "$M" = qemu ]; then
 		--timeout 3000 -- bash "$o/driver.sh"
 	echo "box exit $?"
 elif [ "$M" = bochs ]; then
+	# the box makes --out afresh: its inputs live elsewhere
+	mkdir -p "$tmp/in"
+	cp "$o/initrd-lines.gz" "$tmp/in/"
 	"$here/../../tools/box.sh" --machine bochs --build "$(dirname "$X")" \
-		--timeout 3000 --with "$G" --with "$o/initrd-lines.gz" --out "$o" -- \
+		--timeout 3000 --with "$G" --with "$X" --with "$tmp/in/initrd-lines.gz" --out "$o" -- \
 		sh -c 'exec "$@" >"$0.out" 2>"$0.err"; ' "$o/lines" "$X" run \
 		--kernel "$G/vmlinuz" --timeout 2400 --append clearcpuid=cx16 \
-		--initrd "$o/initrd-lines.gz" --full-boot \
+		--initrd "$tmp/in/initrd-lines.gz" --full-boot \
 		--console "$o/lines.console" --report "$o/lines.json"
 	echo $? >"$o/lines.rc"
 else

@@ -163,7 +163,7 @@ b60() { python3 -c "import json,sys; d=json.load(open('$tmp/b60.json')); print($
 expect_report() { # NAME GOT WANT
 	if [ "$2" = "$3" ]; then ok "$1: $3"; else bad "$1: '$2', want '$3'"; fi
 }
-expect_report "report: boots" "$(b60 "d['boots'], d['boots_run'], len(d['boot'])")" "(60, 60, 60)"
+expect_report "report: boots" "$(b60 "d['boots'], d['boots_run'], len(d['boot'])")" "60 60 60"
 expect_report "report: verdicts" "$(b60 "d['verdicts']")" \
 	"{'passed': 40, 'passed_no_xsave': 0, 'problem': 20, 'host_defect': 0, 'none': 0}"
 expect_report "report: interval" \

@@ -40,7 +40,9 @@ X=$(cd "$(dirname "$X")" && pwd)/$(basename "$X")
 G=$(cd "$G" && pwd)
 o=$tmp/out
 mkdir -p "$o"
-export XSVM_CACHE_DIR=$o/cache
+# the test's own caches, outside the Bochs box's --out (which goes back
+# over its serial port: a 66 MB cached vmlinux must not)
+export XSVM_CACHE_DIR=$tmp/cache
 
 if [ ! -f "$G/vmlinuz" ] || [ ! -f "$G/initramfs.cpio.gz" ]; then
 	bad "$G has no vmlinuz/initramfs.cpio.gz: run tools/fetch-guest.sh first"

@@ -322,9 +322,10 @@ static int exit_status(const struct machine_result *r)
 	}
 }
 
-static int write_report(const struct run_opts *o, const struct table_build *tb,
-			const struct machine_result *r,
-			const struct judgement *j, int status)
+static struct report boot_report(const struct run_opts *o,
+				 const struct table_build *tb,
+				 const struct machine_result *r,
+				 const struct judgement *j, int status)
 {
 	struct report rep = {
 		.judgement = j,
@@ -336,6 +337,15 @@ static int write_report(const struct run_opts *o, const struct table_build *tb,
 		.config = &o->mc,
 		.result = r,
 	};
+
+	return rep;
+}
+
+static int write_report(const struct run_opts *o, const struct table_build *tb,
+			const struct machine_result *r,
+			const struct judgement *j, int status)
+{
+	struct report rep = boot_report(o, tb, r, j, status);
 	bool out = !strcmp(o->report, "-");
 	FILE *f = out ? stdout : fopen(o->report, "w");
 	int ret;
@@ -465,30 +475,8 @@ static void tally_share(struct run_opts *o, const struct table_build *tb,
 
 	b->have_share = !boots_share(&tb->t, v, !cli_table_defective(tb),
 				     &b->warn_orders, &b->total_orders, &err);
-	if (b->have_share)
-		boots_interval(b->run, b->warn_orders, b->total_orders, &b->lo,
-			       &b->hi);
-	else
+	if (!b->have_share)
 		fprintf(stderr, "xsvm: no order analysis: %s\n", err.msg);
-}
-
-static struct report boot_report(const struct run_opts *o,
-				 const struct table_build *tb,
-				 const struct machine_result *r,
-				 const struct judgement *j, int status)
-{
-	struct report rep = {
-		.judgement = j,
-		.exit_status = status,
-		.source = tb->src.name,
-		.policy = tb->pol.name,
-		.order = tb->order,
-		.cmdline = o->cmdline,
-		.config = &o->mc,
-		.result = r,
-	};
-
-	return rep;
 }
 
 /* Boots 2..N after the first, then the tally. */

@@ -29,7 +29,7 @@ static uint32_t defective_ebx(const struct cpuid_table *view,
 }
 
 static void describe(struct blame *b, const struct cpuid_table *view,
-		     enum linux_version v, uint32_t ebx, uint32_t size,
+		     uint32_t v, uint32_t ebx, uint32_t size,
 		     uint32_t kernel_size)
 {
 	const char *what = b->defect == PROBE_DEFECT_EBX0_STALE ? "0xD.0 EBX" :
@@ -54,15 +54,15 @@ static void describe(struct blame *b, const struct cpuid_table *view,
 			 what, when, ebx, when);
 	std = b->defect == PROBE_DEFECT_EBX1_STANDARD;
 	snprintf(b->text, sizeof(b->text),
-		 "%s; the table is consistent: with %s the Linux %s model finds size %u = kernel_size %u, and with %s %u it prints exactly the kernel's warning (size %u != kernel_size %u)",
+		 "%s; the table is consistent: with %s the Linux %s finds size %u = kernel_size %u, and with %s %u it prints exactly the kernel's warning (size %u != kernel_size %u)",
 		 defect, std ? "the compacted size in EBX" : "EBX updated",
-		 linux_version_name(v), b->faithful_size,
+		 linux_model_name(v).s, b->faithful_size,
 		 b->faithful_kernel_size,
 		 std ? "the standard size" : "EBX left at", ebx, size,
 		 kernel_size);
 }
 
-int blame_size_warning(const struct cpuid_table *view, enum linux_version v,
+int blame_size_warning(const struct cpuid_table *view, uint32_t v,
 		       uint32_t size, uint32_t kernel_size,
 		       const struct probe_findings *f, struct blame *b)
 {
@@ -82,8 +82,8 @@ int blame_size_warning(const struct cpuid_table *view, enum linux_version v,
 	xcr0 = r.xcr0;
 	if (!r.consistent) {
 		snprintf(b->text, sizeof(b->text),
-			 "the table is inconsistent: the Linux %s model finds size %u != kernel_size %u on it as a faithful KVM presents it",
-			 linux_version_name(v), r.size, r.reported_size);
+			 "the table is inconsistent: the Linux %s finds size %u != kernel_size %u on it as a faithful KVM presents it",
+			 linux_model_name(v).s, r.size, r.reported_size);
 		return 0;
 	}
 	for (unsigned int i = 0; i < sizeof(blamable) / sizeof(blamable[0]);
@@ -107,8 +107,8 @@ int blame_size_warning(const struct cpuid_table *view, enum linux_version v,
 		}
 	}
 	snprintf(b->text, sizeof(b->text),
-		 "the table is consistent (the Linux %s model finds size %u = kernel_size %u), and no defect the host's probe found gives size %u != kernel_size %u",
-		 linux_version_name(v), b->faithful_size,
+		 "the table is consistent (the Linux %s finds size %u = kernel_size %u), and no defect the host's probe found gives size %u != kernel_size %u",
+		 linux_model_name(v).s, b->faithful_size,
 		 b->faithful_kernel_size, size, kernel_size);
 	return 0;
 }

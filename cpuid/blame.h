@@ -35,7 +35,7 @@ struct blame {
  * warning. Returns 0, or a negative errno when the model cannot run on
  * view. Pure: no allocation, no I/O.
  */
-int blame_size_warning(const struct cpuid_table *view, enum linux_version v,
+int blame_size_warning(const struct cpuid_table *view, uint32_t v,
 		       uint32_t size, uint32_t kernel_size,
 		       const struct probe_findings *f, struct blame *b);
 

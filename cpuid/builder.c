@@ -118,7 +118,7 @@ int xsave_build(struct cpuid_table *t, const struct xsave_build_params *p,
 	return 0;
 }
 
-void xsave_dynamic_ebx(struct cpuid_table *t, enum linux_version v)
+void xsave_dynamic_ebx(struct cpuid_table *t, uint32_t v)
 {
 	uint64_t xcr0, xss;
 	uint32_t ebx0, ebx1;

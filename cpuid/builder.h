@@ -29,7 +29,7 @@ struct xsave_build_params {
 	uint64_t allow_xss;  /* components that may stay in 0xD.1 EDX:ECX */
 	bool have_xcr0, have_xss; /* explicit state; else the Linux model's */
 	uint64_t xcr0, xss;
-	enum linux_version linux_version; /* for the default state */
+	uint32_t linux_version; /* for the default state */
 	struct xsave_order order;
 };
 
@@ -59,6 +59,6 @@ int xsave_build(struct cpuid_table *t, const struct xsave_build_params *p,
  * the live state, in ascending order, whatever the table said. Rewrites
  * those two registers of t (when the entries exist).
  */
-void xsave_dynamic_ebx(struct cpuid_table *t, enum linux_version v);
+void xsave_dynamic_ebx(struct cpuid_table *t, uint32_t v);
 
 #endif

@@ -272,7 +272,7 @@ static void note_dump(const struct explain_log *log, struct explain_result *r)
 		return;
 	b = explain_note_buf(r);
 	explain_put(&b, "the CPUID dump is incomplete: %u of the %u lines Linux %s prints%s; missing subleaves ",
-		    log->dump_lines, want, linux_version_name(r->version),
+		    log->dump_lines, want, linux_release_name(r->version).s,
 		    log->dump_cut ? " (the last one cut off)" : "");
 	for (unsigned int i = 0; i < want && i < EXPLAIN_MAX_SUBLEAF; i++) {
 		unsigned int j = i;
@@ -300,7 +300,7 @@ int explain_table(const struct cpuid_table *t, const struct explain_log *log,
 	if (!cpuid_table_find(t, XSAVE_LEAF, 0))
 		return -ENOENT;
 	r->version = LINUX_DEFAULT_VERSION;
-	if (log->have_version && log->version < LINUX_NR_VERSIONS) {
+	if (log->have_version) {
 		r->version = log->version;
 		r->version_from_log = !log->version_option;
 		r->version_from_option = log->version_option;

@@ -61,7 +61,7 @@ struct explain_log {
 	 * version) to override it, as `xsvm explain --linux` does. */
 	bool have_version;
 	bool version_option;
-	enum linux_version version;
+	uint32_t version;
 	char release[EXPLAIN_RELEASE_LEN]; /* "6.8.0-1017-azure" */
 
 	/* "XSAVE consistency problem: size %u != kernel_size %u" */
@@ -190,7 +190,7 @@ const char *explain_state_source_name(enum explain_state_source s);
 const char *explain_reported_source_name(enum explain_reported_source s);
 
 struct explain_result {
-	enum linux_version version;
+	uint32_t version;
 	bool version_from_log;	  /* the banner */
 	bool version_from_option; /* log->version_option */
 	enum explain_state_source state_source;

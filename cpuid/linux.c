@@ -14,112 +14,6 @@
 #include <string.h>
 
 #include "linux_impl.h"
-#include "scan.h"
-
-static const struct linux_version_info versions[LINUX_NR_VERSIONS] = {
-	[LINUX_5_15] = {
-		.name = "5.15", .xfeature_max = 16,
-		.user_supported = 0x2ff, .sup_supported = 0x400,
-		.has_struct = 0x6fc, .named = 0x7ff, .printed = 0x6ff,
-		.sup_fixed_offset = BIT(XFEATURE_PT) | BIT(XFEATURE_PASID) |
-				    BIT(XFEATURE_LBR),
-		.warn_site = "arch/x86/kernel/fpu/xstate.c:593",
-		.old_check = true,
-	},
-	[LINUX_6_1] = {
-		.name = "6.1", .xfeature_max = 19,
-		.user_supported = 0x602ff, .sup_supported = 0x400,
-		.has_struct = 0x606fc, .named = 0x607ff,
-		.printed = 0x606ff,
-		.warn_site = "arch/x86/kernel/fpu/xstate.c:606",
-		.xsavec_compacts = true, .amx = true,
-	},
-	[LINUX_6_8] = {
-		.name = "6.8", .xfeature_max = 19,
-		.user_supported = 0x602ff, .sup_supported = 0xc00,
-		.has_struct = 0x60efc, .named = 0x61fff,
-		.printed = 0x60eff,
-		.warn_site = "arch/x86/kernel/fpu/xstate.c:602",
-		.xsavec_compacts = true, .pkru_ospke = true, .cet_user = true,
-		.amx = true, .named_struct_warn = true,
-	},
-	[LINUX_7_1] = {
-		.name = "7.1", .xfeature_max = 20,
-		.user_supported = 0xe02ff, .sup_supported = 0x1c00,
-		.has_struct = 0xe1efc, .named = 0xe1fff,
-		.printed = 0xe1eff,
-		.warn_site = "arch/x86/kernel/fpu/xstate.c:640",
-		.xsavec_compacts = true, .pkru_ospke = true, .cet_user = true,
-		.cet_kernel = true, .amx = true, .apx = true,
-		.named_struct_warn = true, .largest_offset = true,
-		.says_disabled = true,
-	},
-};
-
-const char *linux_version_name(enum linux_version v)
-{
-	return v < LINUX_NR_VERSIONS ? versions[v].name : "?";
-}
-
-int linux_version_parse(const char *s, enum linux_version *v,
-			struct xsvm_err *err)
-{
-	for (unsigned int i = 0; i < LINUX_NR_VERSIONS; i++) {
-		if (!strcmp(s, versions[i].name)) {
-			*v = (enum linux_version)i;
-			return 0;
-		}
-	}
-	return xsvm_err_set(err, EINVAL,
-			    "--linux: '%s' is not one of 5.15, 6.1, 6.8, 7.1",
-			    s);
-}
-
-unsigned int linux_dump_lines(enum linux_version v)
-{
-	if (v >= LINUX_NR_VERSIONS)
-		v = LINUX_DEFAULT_VERSION;
-	return versions[v].xfeature_max + 10;
-}
-
-/*
- * Decimal digits, all consumed; *out is the value of the first 9 of them.
- * False when there is none.
- */
-static bool banner_number(struct scan *s, unsigned int *out)
-{
-	struct scan head = { s->p, s->n < 9 ? s->n : 9 };
-	uint64_t v, all;
-
-	if (scan_dec(&head, UINT64_MAX, &v) != SCAN_NUM_OK)
-		return false;
-	/* past every digit, whatever the value */
-	scan_dec(s, UINT64_MAX, &all);
-	*out = (unsigned int)v;
-	return true;
-}
-
-bool linux_version_from_banner(const char *line, enum linux_version *v)
-{
-	struct scan s;
-	unsigned int major, minor;
-
-	if (!line)
-		return false;
-	s = (struct scan){ line, strlen(line) };
-	if (!scan_seek(&s, "Linux version ") || !banner_number(&s, &major) ||
-	    !scan_eat(&s, ".") || !banner_number(&s, &minor))
-		return false;
-	if (major < 6)
-		*v = LINUX_5_15;
-	else if (major == 6 && minor < 8)
-		*v = LINUX_6_1;
-	else if (major == 6 && minor < 19)
-		*v = LINUX_6_8;
-	else
-		*v = LINUX_7_1;
-	return true;
-}
 
 static bool has_leaf(const struct cpuid_table *t, uint32_t leaf)
 {
@@ -162,6 +56,7 @@ static bool read_leaf7(const struct cpuid_table *t, uint64_t sup,
 		f->shstk = sup & XFEATURE_MASK_CET;
 		f->amx_tile = sup & XFEATURE_MASK_AMX;
 		f->apx = sup & MASK_APX;
+		f->arch_lbr = sup & BIT(XFEATURE_LBR);
 		return true;
 	}
 	f->mpx = bit(t, LEAF_EXT_FEATURES, 0, CPUID_EBX, 14);
@@ -173,6 +68,7 @@ static bool read_leaf7(const struct cpuid_table *t, uint64_t sup,
 	f->enqcmd = bit(t, LEAF_EXT_FEATURES, 0, CPUID_ECX, 29);
 	f->amx_tile = bit(t, LEAF_EXT_FEATURES, 0, CPUID_EDX, 24);
 	f->apx = bit(t, LEAF_EXT_FEATURES, 1, CPUID_EDX, 21);
+	f->arch_lbr = bit(t, LEAF_EXT_FEATURES, 0, CPUID_EDX, 19);
 	return false;
 }
 
@@ -190,7 +86,7 @@ static bool read_flags(const struct cpuid_table *t, uint64_t sup,
 }
 
 /*
- * Whether the kernel keeps component i (xsave_cpuid_features[]). From 6.8
+ * Whether the kernel keeps component i (xsave_cpuid_features[]). From 6.6
  * PKRU needs OSPKE, which setup_pku() forces on before the FPU is set up
  * whenever PKU is present, so either bit keeps it.
  */
@@ -252,7 +148,7 @@ static void linux_enter(const struct cpuid_table *t,
 			max &= ~BIT(i);
 	if (vi->amx && !en->flags.xfd)
 		max &= ~MASK_USER_DYNAMIC;
-	if (vi->old_check || en->flags.xsaves)
+	if (vi->sup_without_xsaves || en->flags.xsaves)
 		max &= vi->user_supported | vi->sup_supported;
 	else
 		max &= vi->user_supported;
@@ -261,17 +157,24 @@ static void linux_enter(const struct cpuid_table *t,
 	en->xss = en->flags.xsaves ? max & vi->sup_supported : 0;
 	en->compacted = en->flags.xsaves ||
 			(vi->xsavec_compacts && en->flags.xsavec);
+	/*
+	 * fpu__init_cpu_xstate() adds arch LBR to IA32_XSS; since 2848ff28d180
+	 * only when 0xD.1 ECX enumerates it.
+	 */
+	if (en->flags.xsaves && en->flags.arch_lbr &&
+	    (!vi->lbr_needs_enum || (en->raw & BIT(XFEATURE_LBR))))
+		en->xss_independent = BIT(XFEATURE_LBR);
 	en->stage = STAGE_ENTERED;
 }
 
-void linux_enter_state(const struct cpuid_table *t, enum linux_version v,
+void linux_enter_state(const struct cpuid_table *t, uint32_t v,
 		       uint64_t *xcr0, uint64_t *xss)
 {
+	struct linux_version_info vi;
 	struct linux_entry en;
 
-	if (v >= LINUX_NR_VERSIONS)
-		v = LINUX_DEFAULT_VERSION;
-	linux_enter(t, &versions[v], &en);
+	linux_release_info(linux_model_release(v), &vi);
+	linux_enter(t, &vi, &en);
 	*xcr0 = en.xcr0;
 	*xss = en.xss;
 }
@@ -289,7 +192,7 @@ static void apply_override(struct linux_result *r,
 		r->max_features = r->xcr0 | r->xss;
 }
 
-int linux_check(const struct cpuid_table *t, enum linux_version v,
+int linux_check(const struct cpuid_table *t, uint32_t v,
 		const struct linux_state_override *ov, struct linux_result *r,
 		struct xsvm_err *err)
 {
@@ -297,15 +200,14 @@ int linux_check(const struct cpuid_table *t, enum linux_version v,
 	struct linux_entry en;
 
 	memset(r, 0, sizeof(*r));
-	if (v >= LINUX_NR_VERSIONS)
-		return xsvm_err_set(err, EINVAL, "unknown Linux version %d",
-				    (int)v);
 	if (!cpuid_table_find(t, XSAVE_LEAF, 0))
 		return xsvm_err_set(err, ENOENT,
 				    "the table has no leaf 0xd subleaf 0: nothing to check");
-	m.vi = &versions[v];
-	linux_enter(t, m.vi, &en);
 	r->version = v;
+	r->model = linux_model_release(v);
+	linux_release_info(r->model, &m.vi_buf);
+	m.vi = &m.vi_buf;
+	linux_enter(t, m.vi, &en);
 	r->flags_assumed = en.flags_assumed;
 	r->xsave_present = en.flags.xsave;
 	r->xsaves = en.flags.xsaves;
@@ -319,12 +221,15 @@ int linux_check(const struct cpuid_table *t, enum linux_version v,
 	}
 	r->compacted = en.compacted;
 	r->max_features = en.max;
+	r->xss_independent = en.xss_independent;
 	apply_override(r, ov);
 	r->reported_size = cpuid_table_reg(t, XSAVE_LEAF, r->compacted ? 1 : 0,
 					   CPUID_EBX);
 	xsave_layout_compute(t, r->max_features, &r->layout);
 	r->consistent = true;
 	r->xsave_enabled = true;
+	if (m.vi->misordered_warn && !m.vi->old_check)
+		linux_setup_cache(&m);
 	if (m.vi->old_check)
 		linux_run_5_15(&m);
 	else

@@ -127,7 +127,13 @@ static void check_struct_size(struct linux_model *m, unsigned int i)
 static bool check_struct_6x(struct linux_model *m, unsigned int i)
 {
 	if (!(m->vi->has_struct & BIT(i))) {
-		emit(m, "XSAVE consistency problem: No structure for xstate: %u", i);
+		if (m->vi->old_warn_texts) {
+			emit(m, "no structure for xstate: %u", i);
+			emit(m, "XSAVE consistency problem, dumping leaves");
+		} else {
+			emit(m, "XSAVE consistency problem: No structure for xstate: %u",
+			     i);
+		}
 		dump_leaves(m);
 		return false;
 	}
@@ -155,7 +161,7 @@ static uint32_t calculate_size(const struct linux_model *m, uint64_t mask,
 
 		return s->standard_offset + s->comp.size;
 	}
-	/* 6.19+: the component placed last, not the highest-numbered one */
+	/* 6.16+: the component placed last, not the highest-numbered one */
 	for (unsigned int k = 0; k < l.nr; k++) {
 		const struct xsave_slot *s = &l.slot[k];
 
@@ -178,8 +184,11 @@ static bool paranoid_size_valid_6x(struct linux_model *m)
 		if (!check_struct_6x(m, i))
 			return false;
 		if (!r->xsaves && comp_supervisor(m, i)) {
-			emit(m, "XSAVE consistency problem: Got supervisor feature %u, but XSAVES not advertised",
-			     i);
+			if (m->vi->old_warn_texts)
+				emit(m, "XSAVE consistency problem, dumping leaves");
+			else
+				emit(m, "XSAVE consistency problem: Got supervisor feature %u, but XSAVES not advertised",
+				     i);
 			dump_leaves(m);
 			return false;
 		}
@@ -187,8 +196,11 @@ static bool paranoid_size_valid_6x(struct linux_model *m)
 	r->size = calculate_size(m, r->max_features, r->compacted);
 	if (r->size == r->reported_size)
 		return true;
-	emit(m, "XSAVE consistency problem: size %u != kernel_size %u",
-	     r->size, r->reported_size);
+	if (m->vi->old_warn_texts)
+		emit(m, "XSAVE consistency problem, dumping leaves");
+	else
+		emit(m, "XSAVE consistency problem: size %u != kernel_size %u",
+		     r->size, r->reported_size);
 	dump_leaves(m);
 	r->warn_site = m->vi->warn_site;
 	return false;
@@ -272,6 +284,33 @@ static void old_size_checks(struct linux_model *m)
 	}
 }
 
+/*
+ * setup_xstate_cache() (setup_xstate_features() in 5.15), before 6.16:
+ * the standard offsets of the enabled user components must ascend from
+ * the end of the header; the first that does not is reported once, by
+ * the offset before it. A warning only.
+ */
+void linux_setup_cache(struct linux_model *m)
+{
+	uint64_t mask = m->r->max_features;
+	uint32_t last = XSAVE_EXT_START;
+
+	if (!m->vi->misordered_warn)
+		return;
+	for (unsigned int i = 2; i < m->vi->xfeature_max; i++) {
+		uint32_t off;
+
+		if (!(mask & BIT(i)) || comp_supervisor(m, i))
+			continue;
+		off = cpuid_table_reg(m->t, XSAVE_LEAF, i, CPUID_EBX);
+		if (last > off) {
+			emit(m, "x86/fpu: misordered xstate at %d", (int)last);
+			return;
+		}
+		last = off;
+	}
+}
+
 /* print_xstate_features() */
 static void print_features(struct linux_model *m)
 {
@@ -327,6 +366,8 @@ void linux_run_5_15(struct linux_model *m)
 		return;
 	}
 	old_size_checks(m);
+	/* setup_init_fpu_buf(): setup_xstate_features(), then the list */
+	linux_setup_cache(m);
 	print_features(m);
 	print_layout(m);
 }
@@ -337,12 +378,22 @@ void linux_run_6x(struct linux_model *m)
 	uint64_t def = r->max_features & ~MASK_USER_DYNAMIC;
 	uint32_t def_size;
 
+	/* 5.16-6.0.6: is_supported_xstate_size(), before the check */
+	if (m->vi->old_buffer_check) {
+		def_size = calculate_size(m, def, r->compacted);
+		if (def_size > KERNEL_FPSTATE_BUF) {
+			emit(m, "x86/fpu: xstate buffer too small (%u < %d), disabling xsave",
+			     KERNEL_FPSTATE_BUF, (int)def_size);
+			disable_xsave(m);
+			return;
+		}
+	}
 	if (!paranoid_size_valid_6x(m)) {
 		disable_xsave(m);
 		return;
 	}
 	def_size = calculate_size(m, def, r->compacted);
-	if (def_size > KERNEL_FPSTATE_BUF) {
+	if (!m->vi->old_buffer_check && def_size > KERNEL_FPSTATE_BUF) {
 		if (m->vi->says_disabled)
 			emit(m, "x86/fpu: init_fpstate buffer too small (%u < %d)",
 			     KERNEL_FPSTATE_BUF, (int)def_size);

@@ -25,9 +25,11 @@
 #define MASK_USER_DYNAMIC BIT(XFEATURE_XTILE_DATA)
 #define MASK_APX BIT(XFEATURE_APX)
 
-/* What differs between the modelled kernels. */
+/*
+ * What differs between kernel releases: linux_release_info() derives it
+ * from a release, each field gated by the commit that changed it.
+ */
 struct linux_version_info {
-	const char *name;
 	unsigned int xfeature_max;  /* the dump has xfeature_max + 10 lines */
 	uint64_t user_supported;    /* XFEATURE_MASK_USER_SUPPORTED */
 	uint64_t sup_supported;	    /* XFEATURE_MASK_SUPERVISOR_SUPPORTED */
@@ -37,7 +39,12 @@ struct linux_version_info {
 	uint64_t sup_fixed_offset;  /* 5.15: XFEATURE_MASK_SUPERVISOR_ALL */
 	const char *warn_site;	    /* the size-mismatch WARN */
 	bool old_check;		/* 5.15: do_extra_xstate_size_checks() */
-	bool xsavec_compacts;	/* 6.x: XSAVEC alone selects compacted format */
+	bool xsavec_compacts;	/* XSAVEC alone selects the compacted format */
+	bool sup_without_xsaves; /* supervisor bits kept without XSAVES */
+	bool old_buffer_check;	/* "xstate buffer too small", before the check */
+	bool old_warn_texts;	/* "XSAVE consistency problem, dumping leaves" */
+	bool misordered_warn;	/* "x86/fpu: misordered xstate at %d" */
+	bool lbr_needs_enum;	/* LBR in XSS only if 0xD.1 ECX enumerates it */
 	bool pkru_ospke;	/* PKRU needs OSPKE rather than PKU */
 	bool cet_user;		/* CET_U needs SHSTK */
 	bool cet_kernel;	/* CET_S needs SHSTK */
@@ -48,16 +55,21 @@ struct linux_version_info {
 	bool says_disabled;	/* "x86/fpu: XSAVE disabled" on every failure */
 };
 
+/* The behaviour of release rel (any value: linux_model_release() first). */
+void linux_release_info(uint32_t rel, struct linux_version_info *vi);
+
 /* The CPUID feature flags the kernel consults, as boot_cpu_has() sees them. */
 struct linux_flags {
 	bool fpu, fxsr, xmm, xsave, avx;
 	bool mpx, avx512f, intel_pt, pku, ospke, enqcmd, shstk, amx_tile, apx;
+	bool arch_lbr;
 	bool xsavec, xsaves, xfd;
 };
 
 /* One run of the model. */
 struct linux_model {
 	const struct cpuid_table *t;
+	struct linux_version_info vi_buf;
 	const struct linux_version_info *vi;
 	struct linux_result *r;
 	bool dumped; /* __xstate_dump_leaves() runs once per boot */
@@ -80,11 +92,13 @@ struct linux_entry {
 	uint64_t raw;	  /* 0xD.0 EDX:EAX | 0xD.1 EDX:ECX */
 	uint64_t max;	  /* fpu_kernel_cfg.max_features / xfeatures_mask_all */
 	uint64_t xcr0, xss;
+	uint64_t xss_independent; /* arch LBR, added after the checks */
 	bool compacted;
 };
 
 /* linux_checks.c: what linux_check() runs after linux_enter(). */
 void linux_early_exit(struct linux_model *m, const struct linux_entry *en);
+void linux_setup_cache(struct linux_model *m);
 void linux_run_5_15(struct linux_model *m);
 void linux_run_6x(struct linux_model *m);
 

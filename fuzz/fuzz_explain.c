@@ -60,7 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size & 1) {
 		w->log.have_version = true;
 		w->log.version_option = true;
-		w->log.version = (enum linux_version)(size / 2 % LINUX_NR_VERSIONS);
+		/* any release, modelled or not */
+		w->log.version = (uint32_t)(size / 2 * 2654435761u);
 	}
 	if (w->log.dump == EXPLAIN_DUMP_DMESG)
 		ret = cpuid_parse(&w->t, "fuzz", text,

@@ -58,9 +58,14 @@ static void apply(struct work *w, const struct policy_params *pp)
 		return;
 	FUZZ_CHECK(!(br.supported_xcr0 & ~(w->r.allow_xcr0 | 3)));
 	FUZZ_CHECK(!(br.supported_xss & ~w->r.allow_xss));
-	for (int v = 0; v < LINUX_NR_VERSIONS; v++)
-		if (!linux_check(&w->t, (enum linux_version)v, NULL, &w->lr,
-				 &err))
+	static const uint32_t rels[] = {
+		LINUX_REL(5, 10, 0), LINUX_5_15, LINUX_REL(5, 16, 0),
+		LINUX_REL(5, 19, 0), LINUX_REL(6, 0, 6), LINUX_6_1,
+		LINUX_6_8, LINUX_REL(6, 15, 0), LINUX_REL(6, 16, 0),
+		LINUX_7_1, LINUX_REL(9, 0, 0),
+	};
+	for (size_t k = 0; k < sizeof(rels) / sizeof(rels[0]); k++)
+		if (!linux_check(&w->t, rels[k], NULL, &w->lr, &err))
 			FUZZ_CHECK(w->lr.nr_lines <= LINUX_MAX_LINES);
 }
 

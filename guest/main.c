@@ -33,7 +33,7 @@
 #define ENUM_XSS  0
 
 struct options {
-	enum linux_version version;
+	uint32_t version;
 	bool native;
 	bool probe;
 };
@@ -129,7 +129,7 @@ static unsigned int read_built_table(void)
  * Like a kernel that has written XCR0 and XSS: ask again for 0xD.0 and
  * 0xD.1, whose EBX depends on that state.
  */
-static void requery_state(enum linux_version v)
+static void requery_state(uint32_t v)
 {
 	struct cpuid_svc_answer a;
 	uint64_t xcr0, xss;
@@ -204,7 +204,7 @@ void guest_main(uint64_t boot_params)
 		fail("no CPUID service");
 	bad = read_built_table();
 	console_printf("xsvm-guest: test guest, Linux %s model, %u CPUID entries",
-		       linux_version_name(o.version), table.nr);
+		       linux_release_name(o.version).s, table.nr);
 	if (bad)
 		console_printf("xsvm-guest: CPUID service: %u entries of leaf 0xd answered bad state at XCR0 0x%x, XSS 0x%x",
 			       bad, ENUM_XCR0, ENUM_XSS);

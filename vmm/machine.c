@@ -235,7 +235,7 @@ static int create_vm(struct machine *m, struct xsvm_err *err)
  * recomputes it; the test guest asks the CPUID service, which answers
  * from the built table in the builder's order.
  */
-static void guest_view(const struct machine *m, enum linux_version v,
+static void guest_view(const struct machine *m, uint32_t v,
 		       struct cpuid_table *t)
 {
 	const struct machine_config *c = m->c;

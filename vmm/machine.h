@@ -41,7 +41,7 @@ struct machine_config {
 	const char *console_path; /* NULL: none */
 	bool live;		  /* console to standard output */
 	bool have_linux_version;  /* else from the kernel's version line */
-	enum linux_version linux_version;
+	uint32_t linux_version;
 	/*
 	 * Probe mode (the test guest with "xsvm.probe=1"): the probe port's
 	 * records go here, and instructions KVM cannot emulate become #UD.
@@ -81,7 +81,7 @@ struct machine_result {
 	/* The prediction for the table the guest saw. */
 	bool predicted;
 	bool version_from_kernel;
-	enum linux_version pred_version;
+	uint32_t pred_version;
 	struct linux_result pred;
 	struct prediction_diff pdiff;
 	bool pred_matches;

@@ -13,9 +13,13 @@
 #include "linux_util.h"
 #include "test_util.h"
 
+const uint32_t linux_named[LINUX_NAMED_NR] = {
+	LINUX_5_15, LINUX_6_1, LINUX_6_8, LINUX_7_1,
+};
+
 struct linux_result res;
 
-void check(const struct cpuid_table *t, enum linux_version v,
+void check(const struct cpuid_table *t, uint32_t v,
 	   const struct linux_state_override *ov)
 {
 	struct xsvm_err err = { { 0 } };

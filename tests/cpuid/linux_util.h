@@ -5,11 +5,15 @@
 
 #include "cpuid/linux.h"
 
+/* The four releases the recordings name: 5.15, 6.1, 6.8, 7.1. */
+#define LINUX_NAMED_NR 4
+extern const uint32_t linux_named[LINUX_NAMED_NR];
+
 /* The result of the last check(). */
 extern struct linux_result res;
 
 /* linux_check() of t for v (ov may be NULL) into res; it must succeed. */
-void check(const struct cpuid_table *t, enum linux_version v,
+void check(const struct cpuid_table *t, uint32_t v,
 	   const struct linux_state_override *ov);
 
 /* Lines [from, from + n) of the result are exactly exp[0..n-1]. */

@@ -64,7 +64,7 @@ void apply_ok(struct cpuid_table *tb, const struct policy *p, bool have_xfam,
 
 /* Build leaf 0xD with the masks of r for Linux v, as the CLI does. */
 void build_ok(struct cpuid_table *tb, const struct policy_result *r,
-	      enum linux_version v, struct xsave_build_result *br)
+	      uint32_t v, struct xsave_build_result *br)
 {
 	struct xsave_build_params bp;
 	struct xsvm_err err = { { 0 } };
@@ -77,7 +77,7 @@ void build_ok(struct cpuid_table *tb, const struct policy_result *r,
 		fail_msg("xsave_build: %s", err.msg);
 }
 
-void check_ok(const struct cpuid_table *tb, enum linux_version v)
+void check_ok(const struct cpuid_table *tb, uint32_t v)
 {
 	struct xsvm_err err = { { 0 } };
 

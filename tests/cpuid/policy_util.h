@@ -42,10 +42,10 @@ void apply_ok(struct cpuid_table *tb, const struct policy *p, bool have_xfam,
 
 /* Build leaf 0xD with the masks of r for Linux v, as the CLI does. */
 void build_ok(struct cpuid_table *tb, const struct policy_result *r,
-	      enum linux_version v, struct xsave_build_result *br);
+	      uint32_t v, struct xsave_build_result *br);
 
 /* linux_check() of tb for v into lr, which must succeed. */
-void check_ok(const struct cpuid_table *tb, enum linux_version v);
+void check_ok(const struct cpuid_table *tb, uint32_t v);
 
 /* The same entries, and the same hash. */
 void assert_tables_equal(const struct cpuid_table *a,

@@ -75,7 +75,7 @@ static const char log_708[] = LOG_708_HEAD DUMP_708_HEAD DUMP_708_TAIL
 
 static void test_banner(void **state)
 {
-	enum linux_version v;
+	uint32_t v;
 
 	(void)state;
 	assert_true(linux_version_from_banner("Linux version 5.15.0-91-generic", &v));
@@ -83,15 +83,15 @@ static void test_banner(void **state)
 	assert_true(linux_version_from_banner("[ 0.0] Linux version 6.1.0-28-amd64 (x)", &v));
 	assert_int_equal(v, LINUX_6_1);
 	assert_true(linux_version_from_banner("Linux version 6.7.12", &v));
-	assert_int_equal(v, LINUX_6_1);
+	assert_int_equal(v, LINUX_REL(6, 7, 12));
 	assert_true(linux_version_from_banner("Linux version 6.8.0-1017-azure", &v));
 	assert_int_equal(v, LINUX_6_8);
 	assert_true(linux_version_from_banner("Linux version 6.18.44-fc", &v));
-	assert_int_equal(v, LINUX_6_8);
+	assert_int_equal(v, LINUX_REL(6, 18, 44));
 	assert_true(linux_version_from_banner("Linux version 6.19.0", &v));
-	assert_int_equal(v, LINUX_7_1);
+	assert_int_equal(v, LINUX_REL(6, 19, 0));
 	assert_true(linux_version_from_banner("Linux version 7.1.0", &v));
-	assert_int_equal(v, LINUX_7_1);
+	assert_int_equal(v, LINUX_REL(7, 1, 0));
 	assert_false(linux_version_from_banner("Linux version x.y", &v));
 	assert_false(linux_version_from_banner("Linux version 6", &v));
 	assert_false(linux_version_from_banner("no banner", &v));
@@ -99,6 +99,11 @@ static void test_banner(void **state)
 	assert_int_equal(linux_dump_lines(LINUX_5_15), 26);
 	assert_int_equal(linux_dump_lines(LINUX_6_8), 29);
 	assert_int_equal(linux_dump_lines(LINUX_7_1), 30);
+	assert_int_equal(linux_dump_lines(LINUX_REL(5, 16, 0)), 29);
+	assert_int_equal(linux_dump_lines(LINUX_REL(6, 15, 11)), 29);
+	assert_int_equal(linux_dump_lines(LINUX_REL(6, 16, 0)), 30);
+	assert_int_equal(linux_dump_lines(LINUX_REL(4, 19, 0)), 26);
+	assert_int_equal(linux_dump_lines(LINUX_REL(8, 0, 0)), 30);
 }
 
 static void test_scan_708(void **state)

@@ -230,7 +230,7 @@ static void check_applied(const struct cpuid_table *nat, uint64_t xfam)
 }
 
 /* After the builder: the kernel's own check passes for its state. */
-static void check_built(uint64_t xfam, enum linux_version v,
+static void check_built(uint64_t xfam, uint32_t v,
 			const struct xsave_build_result *br)
 {
 	uint64_t user = xfam & TDX_USER;
@@ -294,7 +294,12 @@ static void test_sweep(void **state)
 			} else {
 				apply_ok(&t, &pol, true, xfam, &res);
 				check_applied(&src, xfam);
-				for (int v = 0; v < LINUX_NR_VERSIONS; v++) {
+				for (int k = 0; k < 4; k++) {
+					static const uint32_t named[] = {
+						LINUX_5_15, LINUX_6_1,
+						LINUX_6_8, LINUX_7_1,
+					};
+					uint32_t v = named[k];
 					struct xsave_build_result br;
 
 					built = t;

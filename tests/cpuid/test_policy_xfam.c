@@ -216,7 +216,7 @@ static void test_acceptance_spr(void **state)
 static void test_acceptance_versions(void **state)
 {
 	static const struct {
-		enum linux_version v;
+		uint32_t v;
 		uint64_t xcr0, xss;
 		uint32_t ebx0, ebx1;
 	} exp[] = {

@@ -152,7 +152,7 @@ static void test_model_spr_native(void **state)
 /* The ascending builder at the model's own state: a clean boot. */
 static void test_model_passed(void **state)
 {
-	static const enum linux_version vers[] = {LINUX_6_1, LINUX_6_8,
+	static const uint32_t vers[] = {LINUX_6_1, LINUX_6_8,
 						  LINUX_7_1};
 	/* 6.8 adds CET_U; 7.1 CET_S: one "Supporting" and one offset each */
 	static const unsigned int nr[] = {19, 21, 23};

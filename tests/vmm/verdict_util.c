@@ -229,7 +229,7 @@ void build_708(bool tile_leaf, bool hash)
 	assert_int_equal(r.ebx1, hash ? 10704 : 10752);
 }
 
-void model(enum linux_version ver)
+void model(uint32_t ver)
 {
 	struct xsvm_err err = {{0}};
 

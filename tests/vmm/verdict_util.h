@@ -58,6 +58,6 @@ void load_spr(bool tile_leaf);
 /* The #708 guest's table into t, built in hash order seed 1 or ascending. */
 void build_708(bool tile_leaf, bool hash);
 /* The model's lines for t into pred. */
-void model(enum linux_version ver);
+void model(uint32_t ver);
 
 #endif

@@ -56,7 +56,7 @@ void boots_count(struct boots_tally *b, enum verdict_kind v, bool host_defect,
 		b->status = status;
 }
 
-int boots_share(const struct cpuid_table *t, enum linux_version v, bool ordered,
+int boots_share(const struct cpuid_table *t, uint32_t v, bool ordered,
 		uint64_t *warn, uint64_t *total, struct xsvm_err *err)
 {
 	struct cpuid_table *copy = malloc(sizeof(*copy));

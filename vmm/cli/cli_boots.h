@@ -55,7 +55,7 @@ void boots_count(struct boots_tally *b, enum verdict_kind v, bool host_defect,
  * ordered (every boot in the ascending order) there is one order, the
  * ascending one. Returns 0 or a negative errno with err set.
  */
-int boots_share(const struct cpuid_table *t, enum linux_version v, bool ordered,
+int boots_share(const struct cpuid_table *t, uint32_t v, bool ordered,
 		uint64_t *warn, uint64_t *total, struct xsvm_err *err);
 
 /*

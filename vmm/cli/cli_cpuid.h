@@ -29,7 +29,7 @@ struct cpuid_opts {
 	bool have_xcr0, have_xss;
 	uint64_t xcr0, xss;
 	struct xsave_order order;
-	enum linux_version linux_version;
+	uint32_t linux_version;
 	bool json;
 	enum cpuid_format format; /* build --format: DUMP, KVM_JSON or RAW */
 };

@@ -39,8 +39,8 @@ static void print_state(const struct build_run *b, const char *name,
 	if (given)
 		printf("--%s)\n", name);
 	else
-		printf("Linux %s model)\n",
-		       linux_version_name(b->tb->p.linux_version));
+		printf("Linux %s)\n",
+		       linux_model_name(b->tb->p.linux_version).s);
 }
 
 static void print_header(const struct build_run *b)
@@ -117,7 +117,7 @@ static int print_json(const struct build_run *b)
 	cli_normalize_json(&w, &b->tb->nr);
 	json_string(&w, "order", b->tb->order);
 	json_bool(&w, "defective_order", cli_table_defective(b->tb));
-	json_string(&w, "linux", linux_version_name(b->tb->p.linux_version));
+	json_string(&w, "linux", linux_release_name(b->tb->p.linux_version).s);
 	json_hex(&w, "xcr0", r->xcr0);
 	json_hex(&w, "xss", r->xss);
 	json_bool(&w, "state_from_model", r->state_from_model);

@@ -77,8 +77,8 @@ static void print_text(const struct check_run *c)
 
 	for (unsigned int i = 0; i < r->nr_lines; i++)
 		printf("%s\n", r->lines[i]);
-	printf("-- xsvm cpuid check: Linux %s model of %s (%s format)\n",
-	       linux_version_name(r->version), c->src.name,
+	printf("-- xsvm cpuid check: Linux %s of %s (%s format)\n",
+	       linux_model_name(r->version).s, c->src.name,
 	       cpuid_format_name(c->src.info.format));
 	if (r->flags_assumed)
 		printf("note: leaves 1 and 7 are missing: the feature flags implied by leaf 0xD were assumed present\n");
@@ -118,7 +118,9 @@ static int print_json(const struct check_run *c)
 	cli_json_begin(&w, stdout);
 	json_string(&w, "file", c->src.name);
 	json_string(&w, "input_format", cpuid_format_name(c->src.info.format));
-	json_string(&w, "linux", linux_version_name(r->version));
+	json_string(&w, "linux", linux_release_name(r->version).s);
+	if (r->model != r->version)
+		json_string(&w, "linux_model", linux_release_name(r->model).s);
 	json_hex(&w, "xcr0", r->xcr0);
 	json_hex(&w, "xss", r->xss);
 	json_string(&w, "format", format_name(r));

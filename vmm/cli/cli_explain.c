@@ -27,7 +27,7 @@ struct explain_opts {
 	const char *file;
 	bool json;
 	bool have_linux;
-	enum linux_version linux_version;
+	uint32_t linux_version;
 };
 
 struct explain_run {
@@ -109,16 +109,16 @@ static const char *reported_text(enum explain_reported_source s)
 static void print_kernel(const struct explain_run *x)
 {
 	const struct explain_result *r = &x->r;
-	const char *v = linux_version_name(r->version);
+	struct linux_model_name n = linux_model_name(r->version);
 
 	if (r->version_from_option)
-		printf("kernel: Linux %s model (--linux)\n", v);
+		printf("kernel: Linux %s (--linux)\n", n.s);
 	else if (r->version_from_log)
-		printf("kernel: Linux %s (the %s model, from the log's banner)\n",
-		       x->log.release, v);
+		printf("kernel: Linux %s (the %s, from the log's banner)\n",
+		       x->log.release, n.s);
 	else
-		printf("kernel: Linux %s model (the default: the log has no 'Linux version' line)\n",
-		       v);
+		printf("kernel: Linux %s (the default: the log has no 'Linux version' line)\n",
+		       n.s);
 }
 
 static void print_state(const struct explain_run *x)
@@ -130,8 +130,8 @@ static void print_state(const struct explain_run *x)
 	       (unsigned long long)r->mask,
 	       r->compacted ? "compacted" : "standard", state_text(x));
 	if (r->state_source == EXPLAIN_STATE_MODEL)
-		printf(" %s model (the log has no 'Enabled xstate features' line)",
-		       linux_version_name(r->version));
+		printf(" %s (the log has no 'Enabled xstate features' line)",
+		       linux_model_name(r->version).s);
 	printf("\n");
 	if (r->compacted && r->xss)
 		printf("note: with XSAVES the compacted size includes the supervisor components of XSS 0x%llx\n",
@@ -272,7 +272,10 @@ static int print_json(const struct explain_run *x)
 	cli_json_begin(&w, stdout);
 	json_string(&w, "file", x->name);
 	json_string(&w, "input_format", input_kind(x));
-	json_string(&w, "linux", linux_version_name(r->version));
+	json_string(&w, "linux", linux_release_name(r->version).s);
+	if (linux_model_release(r->version) != r->version)
+		json_string(&w, "linux_model",
+			    linux_release_name(linux_model_release(r->version)).s);
 	json_string(&w, "linux_release", x->log.release);
 	json_string(&w, "linux_source", r->version_from_option ? "option" :
 					r->version_from_log ? "log" :

@@ -272,13 +272,13 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
  */
 static int build_cmdline(struct run_opts *o)
 {
-	char guest[32];
+	char guest[48];
 	const char *base = RUN_DEFAULT_CMDLINE;
 	size_t n;
 
 	if (o->mc.kernel_image) {
 		snprintf(guest, sizeof(guest), "xsvm.linux=%s",
-			 linux_version_name(o->table.linux_version));
+			 linux_release_name(o->table.linux_version).s);
 		base = guest;
 	}
 	n = strlen(base) + (o->append ? strlen(o->append) + 1 : 0) + 1;
@@ -470,7 +470,7 @@ static void tally_share(struct run_opts *o, const struct table_build *tb,
 			const struct machine_result *r, struct boots_tally *b)
 {
 	struct xsvm_err err = {{0}};
-	enum linux_version v =
+	uint32_t v =
 		r->predicted ? r->pred_version : o->table.linux_version;
 
 	b->have_share = !boots_share(&tb->t, v, !cli_table_defective(tb),

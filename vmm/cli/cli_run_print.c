@@ -138,8 +138,8 @@ void cli_run_print_summary(const struct machine_result *r,
 		fprintf(stderr, " after %.3f s", secs(r->stats.ns_verdict));
 	fprintf(stderr, "\n");
 	if (r->predicted)
-		fprintf(stderr, "xsvm: prediction (Linux %s model%s): %s\n",
-			linux_version_name(r->pred_version),
+		fprintf(stderr, "xsvm: prediction (Linux %s%s): %s\n",
+			linux_model_name(r->pred_version).s,
 			r->version_from_kernel ? ", from the kernel's version"
 					       : "",
 			r->pred_matches

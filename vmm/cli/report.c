@@ -60,7 +60,12 @@ static void prediction(struct json_writer *w, const struct machine_result *r)
 	json_begin_object(w, "prediction");
 	json_bool(w, "made", r->predicted);
 	if (r->predicted) {
-		json_string(w, "linux", linux_version_name(r->pred_version));
+		json_string(w, "linux", linux_release_name(r->pred_version).s);
+		if (linux_model_release(r->pred_version) != r->pred_version)
+			json_string(w, "linux_model",
+				    linux_release_name(linux_model_release(
+							       r->pred_version))
+					    .s);
 		json_bool(w, "version_from_kernel", r->version_from_kernel);
 		json_bool(w, "consistent", r->pred.consistent);
 		json_hex(w, "xcr0", r->pred.xcr0);

@@ -48,10 +48,7 @@ struct initial {
 	struct kvm_mp_state mp;
 	struct kvm_irqchip chip[3];
 	struct kvm_pit_state2 pit;
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[MSR_MAX];
-	} msrs;
+	struct kvm_msrs *msrs; /* MSR_MAX entries */
 };
 
 static double now_ms(void)
@@ -98,27 +95,32 @@ static void run_to_exit(struct vm *vm)
 
 static void msr_list(struct vm *vm, struct initial *s)
 {
-	struct {
-		struct kvm_msr_list hdr;
-		__u32 idx[MSR_MAX];
-	} l = {.hdr.nmsrs = MSR_MAX};
+	struct kvm_msr_list *l =
+		calloc(1, sizeof(*l) + MSR_MAX * sizeof(l->indices[0]));
+	struct kvm_msrs *m;
 	unsigned int i;
 	int n;
 
-	xioctl(vm->kvm_fd, KVM_GET_MSR_INDEX_LIST, &l, "KVM_GET_MSR_INDEX_LIST");
-	for (i = 0; i < l.hdr.nmsrs; i++)
-		s->msrs.e[i].index = l.idx[i];
-	s->msrs.hdr.nmsrs = l.hdr.nmsrs;
+	s->msrs = calloc(1, sizeof(*m) + MSR_MAX * sizeof(m->entries[0]));
+	m = s->msrs;
+	if (!l || !m)
+		die("calloc");
+	l->nmsrs = MSR_MAX;
+	xioctl(vm->kvm_fd, KVM_GET_MSR_INDEX_LIST, l, "KVM_GET_MSR_INDEX_LIST");
+	for (i = 0; i < l->nmsrs; i++)
+		m->entries[i].index = l->indices[i];
+	m->nmsrs = l->nmsrs;
+	free(l);
 	/* KVM_GET_MSRS stops at the first it cannot read: drop that one */
 	for (;;) {
-		n = ioctl(vm->vcpu_fd, KVM_GET_MSRS, &s->msrs);
+		n = ioctl(vm->vcpu_fd, KVM_GET_MSRS, m);
 		if (n < 0)
 			die("KVM_GET_MSRS");
-		if ((unsigned int)n == s->msrs.hdr.nmsrs)
+		if ((unsigned int)n == m->nmsrs)
 			break;
-		memmove(&s->msrs.e[n], &s->msrs.e[n + 1],
-			(s->msrs.hdr.nmsrs - n - 1) * sizeof(s->msrs.e[0]));
-		s->msrs.hdr.nmsrs--;
+		memmove(&m->entries[n], &m->entries[n + 1],
+			(m->nmsrs - n - 1) * sizeof(m->entries[0]));
+		m->nmsrs--;
 	}
 }
 
@@ -159,7 +161,7 @@ static void restore(struct vm *vm, struct initial *s)
 		xioctl(vm->vm_fd, KVM_SET_IRQCHIP, &s->chip[i],
 		       "KVM_SET_IRQCHIP");
 	xioctl(vm->vm_fd, KVM_SET_PIT2, &s->pit, "KVM_SET_PIT2");
-	n = ioctl(vm->vcpu_fd, KVM_SET_MSRS, &s->msrs);
+	n = ioctl(vm->vcpu_fd, KVM_SET_MSRS, s->msrs);
 	if (n < 0)
 		die("KVM_SET_MSRS");
 }
@@ -246,7 +248,7 @@ int main(int argc, char **argv)
 		res[b] = now_ms() - t0;
 	}
 	printf("guest RAM %llu MiB, %u MSRs restored by the reset\n",
-	       (unsigned long long)mib, s->msrs.hdr.nmsrs);
+	       (unsigned long long)mib, s->msrs->nmsrs);
 	print("recreate", rec, boots);
 	print("reset", res, boots);
 	return 0;

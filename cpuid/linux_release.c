@@ -41,8 +41,7 @@ struct linux_model_name linux_model_name(uint32_t rel)
 		snprintf(n.s, sizeof(n.s), "%s model", linux_release_name(m).s);
 	else
 		snprintf(n.s, sizeof(n.s), "%s model, the %s modelled (for %s)",
-			 linux_release_name(m).s,
-			 rel > m ? "newest" : "oldest",
+			 linux_release_name(m).s, rel > m ? "newest" : "oldest",
 			 linux_release_name(rel).s);
 	return n;
 }
@@ -62,7 +61,7 @@ uint32_t linux_model_release(uint32_t rel)
  */
 static bool number(struct scan *s, unsigned int *out)
 {
-	struct scan head = { s->p, s->n < 9 ? s->n : 9 };
+	struct scan head = {s->p, s->n < 9 ? s->n : 9};
 	uint64_t v, all;
 
 	if (scan_dec(&head, UINT64_MAX, &v) != SCAN_NUM_OK)
@@ -89,15 +88,17 @@ static bool release_numbers(struct scan *s, unsigned int n[3], bool *have_sub)
 
 int linux_version_parse(const char *s, uint32_t *rel, struct xsvm_err *err)
 {
-	struct scan sc = { s, strlen(s) };
+	struct scan sc = {s, strlen(s)};
 	unsigned int n[3];
 	bool have_sub;
 
 	if (!release_numbers(&sc, n, &have_sub) || sc.n || n[0] < 2 ||
 	    n[0] > 99 || n[1] > 255 || (have_sub && n[2] > 9999))
-		return xsvm_err_set(err, EINVAL,
-				    "--linux: '%s' is not a kernel release: want X.Y or X.Y.Z, such as 6.1, 6.1.4 or 6.18",
-				    s);
+		return xsvm_err_set(
+			err, EINVAL,
+			"--linux: '%s' is not a kernel release: want X.Y or "
+			"X.Y.Z, such as 6.1, 6.1.4 or 6.18",
+			s);
 	*rel = REL(n[0], n[1], have_sub ? n[2] : LINUX_SERIES);
 	return 0;
 }
@@ -106,7 +107,7 @@ int linux_version_parse(const char *s, uint32_t *rel, struct xsvm_err *err)
 static bool debian_sublevel(const char *line, unsigned int major,
 			    unsigned int minor, unsigned int *sub)
 {
-	struct scan s = { line, strlen(line) };
+	struct scan s = {line, strlen(line)};
 
 	while (scan_seek(&s, "Debian ")) {
 		struct scan t = s;
@@ -130,7 +131,7 @@ bool linux_version_from_banner(const char *line, uint32_t *rel)
 
 	if (!line)
 		return false;
-	s = (struct scan){ line, strlen(line) };
+	s = (struct scan){line, strlen(line)};
 	if (!scan_seek(&s, "Linux version ") ||
 	    !release_numbers(&s, n, &have_sub))
 		return false;
@@ -229,7 +230,8 @@ void linux_release_info(uint32_t rel, struct linux_version_info *vi)
 	 * 6.11 and 5.15.168: 2848ff28d180 (LBR in IA32_XSS only when 0xD.1
 	 * ECX enumerates it).
 	 */
-	vi->lbr_needs_enum = rel >= REL(6, 11, 0) || series_from(rel, 5, 15, 168);
+	vi->lbr_needs_enum =
+		rel >= REL(6, 11, 0) || series_from(rel, 5, 15, 168);
 	/* 6.15: 69a2fdf44604 (every enabled component is printed) */
 	if (rel >= REL(6, 15, 0))
 		vi->printed = ~0ull;

@@ -7,7 +7,7 @@
  * compare KVM's read-back table with what the CPUID instruction returns,
  * print a verdict line and leave through the debug-exit port.
  *
- * Command line (boot_params cmd_line_ptr): "xsvm.linux=5.15|6.1|6.8|7.1"
+ * Command line (boot_params cmd_line_ptr): "xsvm.linux=X.Y[.Z]"
  * picks the model (default 6.8), "xsvm.native=0" skips the comparison,
  * "xsvm.probe=1" measures the host's KVM instead (probe.c).
  */
@@ -71,7 +71,7 @@ static void parse_word(const char *w, size_t len, struct options *o)
 
 	if ((v = option_value(w, len, "xsvm.linux", buf))) {
 		if (linux_version_parse(v, &o->version, NULL))
-			fail("xsvm.linux must be 5.15, 6.1, 6.8 or 7.1");
+			fail("xsvm.linux must be a release, X.Y or X.Y.Z");
 	} else if ((v = option_value(w, len, "xsvm.native", buf))) {
 		if (strcmp(v, "0") && strcmp(v, "1"))
 			fail("xsvm.native must be 0 or 1");

@@ -163,8 +163,8 @@ expect_completion "--full-boot" xsvm run --f
 expect_completion "--xsave-order --xss" xsvm cpuid build --xs
 expect_completion "kvm-json" xsvm cpuid build --format k
 expect_completion "cpuid-r dump kvm-json" xsvm cpuid build --format ""
-expect_completion "5.15 6.1 6.8 7.1" xsvm run --linux ""
-expect_completion "6.1 6.8" xsvm cpuid check --linux 6
+expect_completion "5.15 5.19 6.1 6.12 6.16 6.17 6.18 6.6 6.8 7.1" xsvm run --linux ""
+expect_completion "6.1 6.12 6.16 6.17 6.18 6.6 6.8" xsvm cpuid check --linux 6
 expect_completion "ascending hash:" xsvm run --xsave-order ""
 expect_completion "hash:" xsvm cpuid build --xsave-order h
 expect_completion "host host.txt" xsvm probe --cpuid ho

@@ -31,6 +31,8 @@ static const struct option build_opts[] = {
 };
 
 static const struct option check_opts[] = {
+	{ "cpuid", required_argument, NULL, CPUID_OPT_CPUID },
+	{ "against-log", required_argument, NULL, CPUID_OPT_AGAINST_LOG },
 	{ "xcr0", required_argument, NULL, CPUID_OPT_XCR0 },
 	{ "xss", required_argument, NULL, CPUID_OPT_XSS },
 	{ "linux", required_argument, NULL, CPUID_OPT_LINUX },
@@ -85,8 +87,8 @@ static const char build_usage[] =
 	"                     architectural definition, the default) or 'hash:SEED', a\n"
 	"                     deliberately defective seeded order that reproduces\n"
 	"                     OpenVMM #708, for demonstrations and regression tests\n"
-	"  --linux VER        kernel model for the default XCR0/XSS: 5.15, 6.1, 6.8\n"
-	"                     (default) or 7.1\n"
+	"  --linux VER        kernel release whose default XCR0/XSS 0xD EBX is sized\n"
+	"                     for: X.Y or X.Y.Z from 5.15 on (default 6.8)\n"
 	"  --format FMT       how the table is printed: dump (the default, with the '#'\n"
 	"                     lines), kvm-json (one JSON object shaped like KVM's\n"
 	"                     struct kvm_cpuid2: {\"nent\": N, \"entries\": [{\"function\",\n"
@@ -102,25 +104,38 @@ static const char build_usage[] =
 	"success, 2 on bad usage or bad input.\n";
 
 static const char check_usage[] =
-	"usage: xsvm cpuid check [FILE|-] [--xcr0 MASK] [--xss MASK]\n"
-	"                        [--linux 5.15|6.1|6.8|7.1] [--json]\n"
+	"usage: xsvm cpuid check [FILE|-|--cpuid native|host] [--against-log LOG]\n"
+	"                        [--xcr0 MASK] [--xss MASK] [--linux VER] [--json]\n"
 	"\n"
 	"Run the Linux kernel's XSAVE initialisation model on a CPUID table and print\n"
 	"the lines the kernel would log, then a summary. FILE (default '-', stdin) is\n"
 	"in the dump format, Debian's 'cpuid -r' output, the kernel's 'CPUID[0d, NN]:'\n"
 	"dmesg lines or kvm-json (see 'xsvm cpuid build --help').\n"
 	"\n"
+	"  --cpuid SOURCE     read the table from native (this CPU's CPUID\n"
+	"                     instruction) or host (KVM_GET_SUPPORTED_CPUID) instead\n"
+	"                     of FILE; 0xD.0/0xD.1 EBX are taken as the CPU gives them\n"
+	"                     once the kernel has entered its XCR0/XSS\n"
+	"  --against-log LOG  compare the model's lines with a real kernel's: the\n"
+	"                     x86/fpu and XSAVE lines of LOG (the text of dmesg, the\n"
+	"                     journal or /dev/kmsg; '-' for stdin), the release from its\n"
+	"                     'Linux version' line; 'xsvm cpuid check --cpuid native\n"
+	"                     --against-log <(dmesg)' asks whether the model agrees\n"
+	"                     with this machine's kernel\n"
 	"  --xcr0 MASK        check the table's EBX values as read with this XCR0\n"
 	"                     instead of the one the kernel would enter\n"
 	"  --xss MASK         likewise for IA32_XSS\n"
-	"  --linux VER        kernel version to model: 5.15, 6.1, 6.8 (default), 7.1\n"
+	"  --linux VER        kernel release to model: X.Y (its stable series as\n"
+	"                     shipped) or X.Y.Z; 5.15 to 7.1 release by release, the\n"
+	"                     nearest model outside that (default 6.8, or the log's)\n"
 	"  --json             print one JSON object instead of the text\n"
 	"  -h, --help         this help\n"
 	"\n"
 	"Exit status: 0 the kernel would find the table consistent (or, when\n"
 	"CPUID.1:ECX.XSAVE is clear, would not use XSAVE and check nothing), 1 it\n"
 	"would complain (XSAVE consistency problem, XSAVE disabled), 2 bad usage or\n"
-	"bad input.\n";
+	"bad input. With --against-log: 0 the model's lines equal the log's, 1 they\n"
+	"differ.\n";
 
 static const char orders_usage[] =
 	"usage: xsvm cpuid orders [FILE|-] --xcr0 MASK [--xss MASK] [--json]\n"
@@ -172,8 +187,8 @@ void cli_cpuid_usage(FILE *f)
 	      "                         [--xcr0 MASK] [--xss MASK]\n"
 	      "                         [--xsave-order ascending|hash:SEED] [--linux VER]\n"
 	      "                         [--format dump|kvm-json|cpuid-r] [--json]\n"
-	      "       xsvm cpuid check  [FILE|-] [--xcr0 MASK] [--xss MASK]\n"
-	      "                         [--linux 5.15|6.1|6.8|7.1] [--json]\n"
+	      "       xsvm cpuid check  [FILE|-|--cpuid native|host] [--against-log LOG]\n"
+	      "                         [--xcr0 MASK] [--xss MASK] [--linux VER] [--json]\n"
 	      "       xsvm cpuid orders [FILE|-] --xcr0 MASK [--xss MASK] [--json]\n"
 	      "       xsvm cpuid diff   A B [--json]\n"
 	      "\n"
@@ -202,6 +217,10 @@ int cli_cpuid_option(int opt, const char *arg, struct cpuid_opts *o)
 	switch (opt) {
 	case CPUID_OPT_CPUID:
 		o->source = arg;
+		o->have_source = true;
+		break;
+	case CPUID_OPT_AGAINST_LOG:
+		o->against_log = arg;
 		break;
 	case CPUID_OPT_XCR0:
 		ret = cli_parse_u64("--xcr0", arg, &o->xcr0, &err);
@@ -216,6 +235,7 @@ int cli_cpuid_option(int opt, const char *arg, struct cpuid_opts *o)
 		break;
 	case CPUID_OPT_LINUX:
 		ret = linux_version_parse(arg, &o->linux_version, &err);
+		o->have_linux = true;
 		break;
 	case CPUID_OPT_JSON:
 		o->json = true;

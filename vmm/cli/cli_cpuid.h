@@ -20,7 +20,9 @@ void cli_cpuid_usage(FILE *f);
 
 /* Options shared by the subcommands, after parsing. */
 struct cpuid_opts {
-	const char *source; /* build: --cpuid */
+	const char *source; /* build, check: --cpuid */
+	bool have_source;   /* --cpuid was given */
+	const char *against_log; /* check: --against-log, or NULL */
 	const char *file;   /* check, orders: FILE or "-"; diff: A */
 	const char *file_b; /* diff: B */
 	const char *policy; /* build: --policy, "none" by default */
@@ -30,6 +32,7 @@ struct cpuid_opts {
 	uint64_t xcr0, xss;
 	struct xsave_order order;
 	uint32_t linux_version;
+	bool have_linux; /* --linux was given */
 	bool json;
 	enum cpuid_format format; /* build --format: DUMP, KVM_JSON or RAW */
 };
@@ -45,6 +48,7 @@ enum cpuid_opt_id {
 	CPUID_OPT_LINUX,
 	CPUID_OPT_JSON,
 	CPUID_OPT_FORMAT,
+	CPUID_OPT_AGAINST_LOG,
 	CPUID_OPT_END, /* commands number their own options from here */
 };
 

@@ -3,8 +3,12 @@
  * `xsvm cpuid check`: run the Linux XSAVE model on a table and print what
  * the kernel would log, then a summary. Exit 0 consistent, 1 would warn.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "cli_against_log.h"
+#include "cpuid/builder.h"
 #include "cli_cpuid.h"
 #include "cli_util.h"
 #include "json.h"
@@ -14,6 +18,10 @@ struct check_run {
 	struct cli_source src;
 	struct cpuid_table *t;
 	struct linux_result *r;
+	struct against_log *a; /* --against-log, or NULL */
+	uint32_t rel;	       /* the release modelled */
+	bool rel_from_log;
+	bool live_ebx; /* 0xD EBX recomputed: the table is this machine's */
 };
 
 static const char *format_name(const struct linux_result *r)
@@ -33,33 +41,33 @@ static const char *comp_name(unsigned int index)
  * all, so the kernel uses FXSAVE and checks nothing (no warning either);
  * or the kernel would complain.
  */
-enum verdict { VERDICT_CONSISTENT, VERDICT_NO_XSAVE, VERDICT_PROBLEM };
+enum check_verdict { CHECK_CONSISTENT, CHECK_NO_XSAVE, CHECK_PROBLEM };
 
-static enum verdict verdict_of(const struct linux_result *r)
+static enum check_verdict verdict_of(const struct linux_result *r)
 {
 	if (r->consistent)
-		return VERDICT_CONSISTENT;
+		return CHECK_CONSISTENT;
 	if (!r->xsave_present)
-		return VERDICT_NO_XSAVE;
-	return VERDICT_PROBLEM;
+		return CHECK_NO_XSAVE;
+	return CHECK_PROBLEM;
 }
 
 static const char *const verdict_names[] = {
-	[VERDICT_CONSISTENT] = "consistent",
-	[VERDICT_NO_XSAVE] = "no_xsave",
-	[VERDICT_PROBLEM] = "inconsistent",
+	[CHECK_CONSISTENT] = "consistent",
+	[CHECK_NO_XSAVE] = "no_xsave",
+	[CHECK_PROBLEM] = "inconsistent",
 };
 
 static void print_verdict(const struct linux_result *r)
 {
 	switch (verdict_of(r)) {
-	case VERDICT_CONSISTENT:
+	case CHECK_CONSISTENT:
 		printf("verdict: consistent\n");
 		return;
-	case VERDICT_NO_XSAVE:
+	case CHECK_NO_XSAVE:
 		printf("verdict: no XSAVE: CPUID.1:ECX.XSAVE is clear, the kernel checks nothing and does not use XSAVE\n");
 		return;
-	case VERDICT_PROBLEM:
+	case CHECK_PROBLEM:
 		break;
 	}
 	if (r->warn_site)
@@ -71,17 +79,70 @@ static void print_verdict(const struct linux_result *r)
 		printf("verdict: inconsistent: the kernel would complain and keep XSAVE\n");
 }
 
+/* "dump format", or where a live table came from */
+static const char *source_text(const struct check_run *c)
+{
+	static char buf[48];
+
+	if (c->src.kind == CLI_SOURCE_NATIVE)
+		return "the CPUID instruction";
+	if (c->src.kind == CLI_SOURCE_HOST)
+		return "KVM_GET_SUPPORTED_CPUID";
+	snprintf(buf, sizeof(buf), "%s format",
+		 cpuid_format_name(c->src.info.format));
+	return buf;
+}
+
+/* How the release was chosen, for the against-log summary. */
+static const char *release_origin(const struct check_run *c)
+{
+	if (c->rel_from_log)
+		return "from the log's banner";
+	if (c->o->have_linux)
+		return "--linux";
+	return "the default: the log has no 'Linux version' line";
+}
+
+static void print_against(const struct check_run *c)
+{
+	const struct against_log *a = c->a;
+	const struct prediction_diff *d = &a->d;
+
+	printf("against %s: Linux %s (%s): ", a->path,
+	       linux_model_name(c->rel).s, release_origin(c));
+	if (a->equal) {
+		printf("the model's %u lines equal the kernel's\n",
+		       d->nr_predicted);
+		return;
+	}
+	printf("DIFFERS: %u of the model's %u lines are not in the log, %u of the log's %u are not predicted\n",
+	       d->nr_missing, d->nr_predicted, d->nr_unexpected,
+	       d->nr_observed);
+	for (unsigned int i = 0; i < d->nr_missing && i < PREDICTION_MAX_LISTED;
+	     i++)
+		printf("- model line %u: %s\n", d->missing_index[i] + 1,
+		       d->missing[i]);
+	for (unsigned int i = 0;
+	     i < d->nr_unexpected && i < PREDICTION_MAX_LISTED; i++)
+		printf("+ log line %u: %s\n", d->unexpected_index[i] + 1,
+		       d->unexpected[i]);
+	if (d->observed_truncated)
+		printf("note: the log's x86/fpu block has more lines than were kept\n");
+}
+
 static void print_text(const struct check_run *c)
 {
 	const struct linux_result *r = c->r;
 
 	for (unsigned int i = 0; i < r->nr_lines; i++)
 		printf("%s\n", r->lines[i]);
-	printf("-- xsvm cpuid check: Linux %s of %s (%s format)\n",
-	       linux_model_name(r->version).s, c->src.name,
-	       cpuid_format_name(c->src.info.format));
+	printf("-- xsvm cpuid check: Linux %s of %s (%s)\n",
+	       linux_model_name(r->version).s, c->src.name, source_text(c));
 	if (r->flags_assumed)
 		printf("note: leaves 1 and 7 are missing: the feature flags implied by leaf 0xD were assumed present\n");
+	if (c->live_ebx)
+		printf("note: 0xD.0 and 0xD.1 EBX as the CPU gives them once Linux %s has entered its state, not as read now\n",
+		       linux_release_name(c->rel).s);
 	printf("xcr0 0x%llx, xss 0x%llx, %s format\n",
 	       (unsigned long long)r->xcr0, (unsigned long long)r->xss,
 	       format_name(r));
@@ -141,6 +202,28 @@ static int print_json(const struct check_run *c)
 		json_string(&w, NULL, r->lines[i]);
 	json_end_array(&w);
 	json_components(&w, &r->layout);
+	if (c->a) {
+		const struct prediction_diff *d = &c->a->d;
+
+		json_begin_object(&w, "against_log");
+		json_string(&w, "file", c->a->path);
+		json_bool(&w, "release_from_log", c->rel_from_log);
+		json_bool(&w, "equal", c->a->equal);
+		json_u64(&w, "model_lines", d->nr_predicted);
+		json_u64(&w, "log_lines", d->nr_observed);
+		json_u64(&w, "matched", d->nr_matched);
+		json_begin_array(&w, "missing");
+		for (unsigned int i = 0;
+		     i < d->nr_missing && i < PREDICTION_MAX_LISTED; i++)
+			json_string(&w, NULL, d->missing[i]);
+		json_end_array(&w);
+		json_begin_array(&w, "unexpected");
+		for (unsigned int i = 0;
+		     i < d->nr_unexpected && i < PREDICTION_MAX_LISTED; i++)
+			json_string(&w, NULL, d->unexpected[i]);
+		json_end_array(&w);
+		json_end_object(&w);
+	}
 	if (cli_json_end(&w))
 		return cli_fail("writing JSON output failed");
 	return CLI_EXIT_OK;
@@ -155,23 +238,53 @@ static int check(struct check_run *c)
 		.xss = c->o->xss,
 	};
 	struct xsvm_err err = { { 0 } };
+	const char *from = c->o->have_source ? c->o->source : c->o->file;
 	int ret;
 
-	ret = cli_load_file(c->o->file, c->t, &c->src, &err);
+	if (c->o->have_source && strcmp(c->o->file, "-"))
+		return cli_fail("cpuid check: give FILE or --cpuid SOURCE, not both");
+	c->rel = c->o->linux_version;
+	if (c->a) {
+		if (!strcmp(c->a->path, "-") && !strcmp(from, "-"))
+			return cli_fail("cpuid check: --against-log -: standard input already holds the table");
+		ret = against_log_read(c->a, c->a->path, &err);
+		if (ret)
+			return cli_fail_err(&err);
+		if (!c->o->have_linux && c->a->have_release) {
+			c->rel = c->a->release;
+			c->rel_from_log = true;
+		}
+	}
+	ret = cli_load_source(from, c->t, &c->src, &err);
 	if (ret)
 		return cli_fail_err(&err);
-	ret = linux_check(c->t, c->o->linux_version, &ov, c->r, &err);
+	/*
+	 * The CPU's 0xD EBX follows XCR0 and IA32_XSS as they are now; the
+	 * kernel read them at the state it entered.
+	 */
+	if (c->src.kind != CLI_SOURCE_FILE) {
+		xsave_dynamic_ebx(c->t, c->rel);
+		c->live_ebx = true;
+	}
+	ret = linux_check(c->t, c->rel, &ov, c->r, &err);
 	if (ret) {
 		xsvm_err_prefix(&err, c->src.name);
 		return cli_fail_err(&err);
 	}
-	if (c->o->json)
+	if (c->a)
+		against_log_compare(c->a, c->r);
+	if (c->o->json) {
 		ret = print_json(c);
-	else
+	} else {
 		print_text(c);
+		if (c->a)
+			print_against(c);
+	}
 	if (ret)
 		return ret;
-	return verdict_of(c->r) == VERDICT_PROBLEM ? CLI_EXIT_PROBLEM :
+	if (c->a)
+		return c->a->equal ? CLI_EXIT_OK : CLI_EXIT_PROBLEM;
+	return verdict_of(c->r) == CHECK_PROBLEM ? CLI_EXIT_PROBLEM :
 							  CLI_EXIT_OK;
 }
 
@@ -182,11 +295,17 @@ int cli_cpuid_check(const struct cpuid_opts *o)
 
 	c.t = calloc(1, sizeof(*c.t));
 	c.r = calloc(1, sizeof(*c.r));
-	if (!c.t || !c.r)
+	if (o->against_log) {
+		c.a = calloc(1, sizeof(*c.a));
+		if (c.a)
+			c.a->path = o->against_log;
+	}
+	if (!c.t || !c.r || (o->against_log && !c.a))
 		ret = cli_fail("out of memory");
 	else
 		ret = check(&c);
 	free(c.t);
 	free(c.r);
+	free(c.a);
 	return ret;
 }

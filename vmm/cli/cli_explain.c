@@ -45,7 +45,7 @@ struct explain_run {
 
 void cli_explain_usage(FILE *f)
 {
-	fputs("usage: xsvm explain FILE|- [--linux 5.15|6.1|6.8|7.1] [--json]\n"
+	fputs("usage: xsvm explain FILE|- [--linux VER] [--json]\n"
 	      "\n"
 	      "Read a guest console log or dmesg (timestamps, CRLF, other lines and a\n"
 	      "cut-off last line are fine) or any table dump, reconstruct CPUID leaf 0xD,\n"
@@ -55,8 +55,9 @@ void cli_explain_usage(FILE *f)
 	      "gives exactly that size is listed, fewest assumptions first, with the\n"
 	      "number of computations tried.\n"
 	      "\n"
-	      "  --linux VER   the kernel version when the log has no 'Linux version' line\n"
-	      "                (default 6.8); given, it overrides the log's\n"
+	      "  --linux VER   the kernel release (X.Y or X.Y.Z) when the log has no\n"
+	      "                'Linux version' line (default 6.8); given, it overrides\n"
+	      "                the log's\n"
 	      "  --json        one JSON object with the same fields (the search:\n"
 	      "                candidates_tried, candidates_found and candidates, each\n"
 	      "                with name, size, assumptions, kind and text)\n"

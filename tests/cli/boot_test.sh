@@ -71,7 +71,9 @@ if [ "$M" = qemu ]; then
 	expect_eq "findings probed now, in the test's cache" \
 		"$(field "$j['findings_cached'], $j['cache_file'].startswith('$tmp/cache/probe-')")" "False True"
 	expect_eq "the model's faithful size is the kernel's size" \
-		"$(field "'with EBX updated the Linux 6.1 model finds size %d = kernel_size %d' % ($j['size'], $j['size']) in $j['text']")" "True"
+		"$(field "'with EBX updated the Linux %s model finds size %d = kernel_size %d' % (d['prediction']['linux'], $j['size'], $j['size']) in $j['text']")" "True"
+	expect_eq "the release from the banner's Debian package" \
+		"$(field "d['prediction']['linux'].startswith('6.1.') and int(d['prediction']['linux'][4:]) > 4")" "True"
 	saved=$out out=$err
 	expect_line "summary names the defect" \
 		"xsvm: verdict: host_defect: $(field "$j['text']")"

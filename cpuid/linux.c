@@ -228,7 +228,7 @@ int linux_check(const struct cpuid_table *t, uint32_t v,
 	xsave_layout_compute(t, r->max_features, &r->layout);
 	r->consistent = true;
 	r->xsave_enabled = true;
-	if (m.vi->misordered_warn && !m.vi->old_check)
+	if (m.vi->misordered_warn && !m.vi->misordered_late)
 		linux_setup_cache(&m);
 	if (m.vi->old_check)
 		linux_run_5_15(&m);

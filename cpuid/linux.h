@@ -44,7 +44,7 @@
  * and the output says so.
  */
 #define LINUX_OLDEST LINUX_REL(5, 15, 0)
-#define LINUX_NEWEST LINUX_7_1
+#define LINUX_NEWEST LINUX_REL(7, 3, LINUX_SERIES)
 #define LINUX_DEFAULT_VERSION LINUX_6_8
 
 /* "6.1", "6.1.4", "6.18": the release as a user writes it. */
@@ -119,7 +119,7 @@ struct linux_result {
 	unsigned int nr_lines;
 	char lines[LINUX_MAX_LINES][LINUX_LINE_LEN]; /* without "\n" */
 	/* Where the kernel's WARN fires for this version, e.g. "xstate.c:602". */
-	const char *warn_site;
+	char warn_site[48];
 };
 
 /*

@@ -5,6 +5,7 @@
  * kernel prints about them, in its order.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "linux_impl.h"
 
@@ -202,7 +203,7 @@ static bool paranoid_size_valid_6x(struct linux_model *m)
 		emit(m, "XSAVE consistency problem: size %u != kernel_size %u",
 		     r->size, r->reported_size);
 	dump_leaves(m);
-	r->warn_site = m->vi->warn_site;
+	memcpy(r->warn_site, m->vi->warn_site, sizeof(r->warn_site));
 	return false;
 }
 
@@ -280,7 +281,7 @@ static void old_size_checks(struct linux_model *m)
 	r->size = size;
 	if (size != r->reported_size) {
 		old_xstate_warn(m);
-		r->warn_site = m->vi->warn_site;
+		memcpy(r->warn_site, m->vi->warn_site, sizeof(r->warn_site));
 	}
 }
 
@@ -403,6 +404,9 @@ void linux_run_6x(struct linux_model *m)
 		disable_xsave(m);
 		return;
 	}
+	/* before 5.18, setup_init_fpu_buf() checks the order once all passed */
+	if (m->vi->misordered_late)
+		linux_setup_cache(m);
 	print_features(m);
 	print_layout(m);
 }

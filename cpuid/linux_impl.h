@@ -37,13 +37,14 @@ struct linux_version_info {
 	uint64_t named;		    /* components xfeature_names[] names */
 	uint64_t printed;	    /* components print_xstate_features() lists */
 	uint64_t sup_fixed_offset;  /* 5.15: XFEATURE_MASK_SUPERVISOR_ALL */
-	const char *warn_site;	    /* the size-mismatch WARN */
+	char warn_site[48];	    /* the size-mismatch WARN */
 	bool old_check;		/* 5.15: do_extra_xstate_size_checks() */
 	bool xsavec_compacts;	/* XSAVEC alone selects the compacted format */
 	bool sup_without_xsaves; /* supervisor bits kept without XSAVES */
 	bool old_buffer_check;	/* "xstate buffer too small", before the check */
 	bool old_warn_texts;	/* "XSAVE consistency problem, dumping leaves" */
 	bool misordered_warn;	/* "x86/fpu: misordered xstate at %d" */
+	bool misordered_late;	/* ... only once the checks have passed */
 	bool lbr_needs_enum;	/* LBR in XSS only if 0xD.1 ECX enumerates it */
 	bool pkru_ospke;	/* PKRU needs OSPKE rather than PKU */
 	bool cet_user;		/* CET_U needs SHSTK */

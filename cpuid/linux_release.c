@@ -163,18 +163,36 @@ static bool series_from(uint32_t rel, unsigned int a, unsigned int b,
 }
 
 /*
- * The size WARN's line in xstate.c moves with every commit above it; these
- * are the lines of each range's releases.
+ * The line of the size WARN in xstate.c, as a gcc-built kernel reports it
+ * (the first line of the call), release by release. It moves with every
+ * commit above it, stable backports included: 5.15.168 (the LBR fix),
+ * 6.0.18 and 6.1.4 (the sized WARN texts), 6.1.84, 6.6.24, 6.7.12 and
+ * 6.8.3 (the xfd_set_state fix of 6.9).
  */
-static const char *warn_site(uint32_t rel)
+static unsigned int warn_line(uint32_t rel)
 {
-	if (rel < REL(5, 16, 0))
-		return "arch/x86/kernel/fpu/xstate.c:593";
-	if (rel < REL(6, 6, 0))
-		return "arch/x86/kernel/fpu/xstate.c:606";
-	if (rel < REL(6, 16, 0))
-		return "arch/x86/kernel/fpu/xstate.c:602";
-	return "arch/x86/kernel/fpu/xstate.c:640";
+	static const struct {
+		uint32_t from;
+		unsigned int line;
+	} lines[] = {
+		{REL(5, 15, 168), 598}, {REL(5, 16, 0), 700},
+		{REL(5, 18, 0), 604},	{REL(5, 19, 0), 606},
+		{REL(6, 0, 18), 605},	{REL(6, 1, 0), 606},
+		{REL(6, 1, 4), 605},	{REL(6, 1, 84), 606},
+		{REL(6, 2, 0), 605},	{REL(6, 6, 0), 601},
+		{REL(6, 6, 24), 602},	{REL(6, 7, 0), 601},
+		{REL(6, 7, 12), 602},	{REL(6, 8, 0), 601},
+		{REL(6, 8, 3), 602},	{REL(6, 12, 0), 605},
+		{REL(6, 14, 0), 606},	{REL(6, 15, 0), 594},
+		{REL(6, 16, 0), 635},	{REL(6, 17, 0), 638},
+		{REL(6, 19, 0), 639},
+	};
+	unsigned int line = 593; /* 5.15.0 to 5.15.167 */
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		if (rel >= lines[i].from)
+			line = lines[i].line;
+	return line;
 }
 
 void linux_release_info(uint32_t rel, struct linux_version_info *vi)
@@ -187,9 +205,11 @@ void linux_release_info(uint32_t rel, struct linux_version_info *vi)
 	vi->has_struct = 0x6fc;
 	vi->named = 0x7ff;
 	vi->printed = 0x6ff;
-	vi->warn_site = warn_site(rel);
+	snprintf(vi->warn_site, sizeof(vi->warn_site),
+		 "arch/x86/kernel/fpu/xstate.c:%u", warn_line(rel));
 	vi->sup_without_xsaves = true;
 	vi->misordered_warn = true;
+	vi->misordered_late = true;
 	if (rel < REL(5, 16, 0)) {
 		vi->old_check = true;
 		vi->sup_fixed_offset = BIT(XFEATURE_PT) | BIT(XFEATURE_PASID) |
@@ -207,8 +227,14 @@ void linux_release_info(uint32_t rel, struct linux_version_info *vi)
 		vi->printed |= XFEATURE_MASK_AMX;
 		/* 6.1 and 6.0.7: d3e021adac7c (the init_fpstate check) */
 		vi->old_buffer_check = rel < REL(6, 0, 7);
-		/* 6.2 and 6.1.4: 48280042f2c6 (the WARNs give sizes) */
-		vi->old_warn_texts = rel < REL(6, 1, 4);
+		/*
+		 * 6.2, 6.1.4 (3b7ff0da44cc) and 6.0.18 (70f9388dcab6):
+		 * 48280042f2c6 (the WARNs give sizes)
+		 */
+		vi->old_warn_texts =
+			rel < REL(6, 1, 4) && !series_from(rel, 6, 0, 18);
+		/* 5.18: the order check moved before the size check */
+		vi->misordered_late = rel < REL(5, 18, 0);
 	}
 	/* 5.19: 8ad7e8f69695 (XSAVEC compacts without XSAVES) */
 	if (rel >= REL(5, 19, 0)) {

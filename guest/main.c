@@ -187,7 +187,7 @@ static void compare_native(void)
 /* Passed: the check passed, or no XSAVE at all and nothing to warn about. */
 static bool model_passed(const struct linux_result *r)
 {
-	return r->consistent || (!r->xsave_present && !r->warn_site);
+	return r->consistent || (!r->xsave_present && !r->warn_site[0]);
 }
 
 void guest_main(uint64_t boot_params)

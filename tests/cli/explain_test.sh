@@ -168,7 +168,7 @@ run "$X" explain "$log" --linux 9.x
 expect_usage_error "bad linux" "xsvm: --linux: '9.x' is not a kernel release: want X.Y or X.Y.Z, such as 6.1, 6.1.4 or 6.18"
 run "$X" explain "$log" --linux 9.9
 expect_rc "newer linux" 1
-expect_line "newer linux" "kernel: Linux 7.1 model, the newest modelled (for 9.9) (--linux)"
+expect_line "newer linux" "kernel: Linux 7.3 model, the newest modelled (for 9.9) (--linux)"
 run "$X" explain "$log" --linux 4.19.1
 expect_rc "older linux" 1
 expect_line "older linux" "kernel: Linux 5.15 model, the oldest modelled (for 4.19.1) (--linux)"

@@ -43,7 +43,9 @@ static void test_version_names(void **state)
 	assert_int_equal(linux_version_parse("4.19.1", &v, &err), 0);
 	assert_int_equal(linux_model_release(v), LINUX_5_15);
 	assert_int_equal(linux_version_parse("7.3", &v, &err), 0);
-	assert_int_equal(linux_model_release(v), LINUX_7_1);
+	assert_int_equal(linux_model_release(v), v);
+	assert_int_equal(linux_version_parse("7.4", &v, &err), 0);
+	assert_int_equal(linux_model_release(v), LINUX_REL(7, 3, LINUX_SERIES));
 	assert_int_equal(linux_model_release(LINUX_REL(7, 1, 9)),
 			 LINUX_REL(7, 1, 9));
 	assert_int_equal(linux_model_release(LINUX_REL(6, 17, 0)),

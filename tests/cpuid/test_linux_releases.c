@@ -563,16 +563,106 @@ static void test_named_series(void **state)
 			    "XSAVE consistency problem, dumping leaves");
 	assert_int_equal(res.model, LINUX_REL(6, 1, 0));
 	/* outside the modelled range: the nearest model, the release kept */
-	check(&t, LINUX_REL(7, 3, 0), NULL);
-	assert_int_equal(res.model, LINUX_7_1);
+	check(&t, LINUX_REL(7, 4, 0), NULL);
+	assert_int_equal(res.model, LINUX_REL(7, 3, LINUX_SERIES));
 	check(&t, LINUX_REL(4, 19, 300), NULL);
 	assert_int_equal(res.model, LINUX_5_15);
-	assert_string_equal(linux_model_name(LINUX_REL(7, 3, 0)).s,
-			    "7.1 model, the newest modelled (for 7.3.0)");
+	assert_string_equal(linux_model_name(LINUX_REL(7, 4, 0)).s,
+			    "7.3 model, the newest modelled (for 7.4.0)");
 	assert_string_equal(linux_model_name(LINUX_REL(4, 19, 300)).s,
 			    "5.15 model, the oldest modelled (for 4.19)");
 	assert_string_equal(linux_model_name(LINUX_REL(6, 18, 44)).s,
 			    "6.18.44 model");
+}
+
+/*
+ * The size WARN's line, read from each release's xstate.c, stable
+ * backports included.
+ */
+static void test_warn_sites(void **state)
+{
+	static const struct {
+		uint32_t rel;
+		unsigned int line;
+	} sites[] = {
+		{LINUX_REL(5, 15, 0), 593},
+		{LINUX_REL(5, 15, 167), 593},
+		{LINUX_REL(5, 15, 168), 598},
+		{LINUX_5_15, 598},
+		{LINUX_REL(5, 16, 0), 700},
+		{LINUX_REL(5, 17, 15), 700},
+		{LINUX_REL(5, 18, 0), 604},
+		{LINUX_REL(5, 19, 0), 606},
+		{LINUX_REL(6, 0, 17), 606},
+		{LINUX_REL(6, 0, 18), 605},
+		{LINUX_REL(6, 1, 3), 606},
+		{LINUX_REL(6, 1, 4), 605},
+		{LINUX_REL(6, 1, 83), 605},
+		{LINUX_REL(6, 1, 84), 606},
+		{LINUX_6_1, 606},
+		{LINUX_REL(6, 2, 0), 605},
+		{LINUX_REL(6, 5, 13), 605},
+		{LINUX_REL(6, 6, 23), 601},
+		{LINUX_REL(6, 6, 24), 602},
+		{LINUX_REL(6, 7, 11), 601},
+		{LINUX_REL(6, 7, 12), 602},
+		{LINUX_REL(6, 8, 2), 601},
+		{LINUX_REL(6, 8, 3), 602},
+		{LINUX_6_8, 602},
+		{LINUX_REL(6, 11, 0), 602},
+		{LINUX_REL(6, 12, 118), 605},
+		{LINUX_REL(6, 13, 0), 605},
+		{LINUX_REL(6, 14, 0), 606},
+		{LINUX_REL(6, 15, 0), 594},
+		{LINUX_REL(6, 16, 0), 635},
+		{LINUX_REL(6, 17, 0), 638},
+		{LINUX_REL(6, 18, 2), 638},
+		{LINUX_REL(6, 19, 0), 639},
+		{LINUX_7_1, 639},
+		{LINUX_REL(7, 3, 4), 639},
+	};
+	struct cpuid_table t;
+	char want[48];
+
+	(void)state;
+	test_parse_str(t5, &t);
+	for (size_t i = 0; i < N(sites); i++) {
+		check(&t, sites[i].rel, NULL);
+		snprintf(want, sizeof(want), "arch/x86/kernel/fpu/xstate.c:%u",
+			 sites[i].line);
+		if (strcmp(res.warn_site, want))
+			fail_msg("%s: %s, want %s",
+				 linux_release_name(sites[i].rel).s,
+				 res.warn_site, want);
+	}
+}
+
+/* Before 5.18 the order check runs only once the size check has passed. */
+static void test_misordered_late(void **state)
+{
+	struct cpuid_table t;
+
+	(void)state;
+	test_parse_str(t7, &t);
+	check(&t, LINUX_REL(5, 17, 0), NULL);
+	assert_string_equal(res.lines[0],
+			    "XSAVE consistency problem, dumping leaves");
+	for (unsigned int i = 0; i < res.nr_lines; i++)
+		assert_string_not_equal(res.lines[i],
+					"x86/fpu: misordered xstate at 832");
+	/* the size made to pass: the warning comes before the list */
+	cpuid_table_find_mut(&t, 0xd, 0)->ebx = 584;
+	check(&t, LINUX_REL(5, 17, 0), NULL);
+	assert_true(res.consistent);
+	assert_string_equal(res.lines[0], "x86/fpu: misordered xstate at 832");
+	assert_string_equal(res.lines[1],
+			    "x86/fpu: Supporting XSAVE feature 0x001: 'x87 "
+			    "floating point registers'");
+	check(&t, LINUX_REL(5, 18, 0), NULL);
+	assert_string_equal(res.lines[0], "x86/fpu: misordered xstate at 832");
+	assert_string_equal(res.lines[1],
+			    "x86/fpu: Supporting XSAVE feature 0x001: 'x87 "
+			    "floating point registers'");
 }
 
 int main(void)
@@ -589,6 +679,8 @@ int main(void)
 		cmocka_unit_test(test_apx),
 		cmocka_unit_test(test_lbr),
 		cmocka_unit_test(test_named_series),
+		cmocka_unit_test(test_warn_sites),
+		cmocka_unit_test(test_misordered_late),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

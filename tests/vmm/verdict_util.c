@@ -97,7 +97,7 @@ static void warn_splat(struct stream *s, const char *site, const char *msg)
 	snprintf(w, sizeof(w),
 		 "WARNING: CPU: 0 PID: 0 at %s "
 		 "paranoid_xstate_size_valid+0x146/0x1c0",
-		 site ? site : "arch/x86/kernel/fpu/xstate.c:602");
+		 site[0] ? site : "arch/x86/kernel/fpu/xstate.c:602");
 	kline(s, w);
 	kline(s, "Modules linked in:");
 	kline(s, "CPU: 0 PID: 0 Comm: swapper/0 Not tainted 6.8.0-1017-azure "

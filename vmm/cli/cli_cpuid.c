@@ -126,7 +126,7 @@ static const char check_usage[] =
 	"                     instead of the one the kernel would enter\n"
 	"  --xss MASK         likewise for IA32_XSS\n"
 	"  --linux VER        kernel release to model: X.Y (its stable series as\n"
-	"                     shipped) or X.Y.Z; 5.15 to 7.1 release by release, the\n"
+	"                     shipped) or X.Y.Z; 5.15 to 7.3 release by release, the\n"
 	"                     nearest model outside that (default 6.8, or the log's)\n"
 	"  --json             print one JSON object instead of the text\n"
 	"  -h, --help         this help\n"

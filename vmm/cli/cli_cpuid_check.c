@@ -70,7 +70,7 @@ static void print_verdict(const struct linux_result *r)
 	case CHECK_PROBLEM:
 		break;
 	}
-	if (r->warn_site)
+	if (r->warn_site[0])
 		printf("verdict: inconsistent: the kernel would WARN at %s%s\n",
 		       r->warn_site, r->xsave_enabled ? "" : " and disable XSAVE");
 	else if (!r->xsave_enabled)
@@ -195,7 +195,7 @@ static int print_json(const struct check_run *c)
 	json_bool(&w, "xsave_present", r->xsave_present);
 	json_bool(&w, "xsave_enabled", r->xsave_enabled);
 	json_bool(&w, "flags_assumed", r->flags_assumed);
-	if (!r->consistent && r->warn_site)
+	if (!r->consistent && r->warn_site[0])
 		json_string(&w, "warn_site", r->warn_site);
 	json_begin_array(&w, "messages");
 	for (unsigned int i = 0; i < r->nr_lines; i++)

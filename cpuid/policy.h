@@ -111,6 +111,7 @@ enum policy_change_kind {
 	POLICY_CHANGE_BITS,	 /* leaf/subleaf/reg: cleared and set bits */
 	POLICY_CHANGE_REMOVED,	 /* leaf/subleaf (count entries) removed */
 	POLICY_CHANGE_XFAM,	 /* default XFAM: components dropped */
+	POLICY_CHANGE_ADDED,	 /* leaf/subleaf added (all zero, then set) */
 };
 
 struct policy_change {

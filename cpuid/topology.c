@@ -205,14 +205,43 @@ static void caches(struct stage *st, uint32_t leaf, const struct shape *sh,
 	}
 }
 
-/* Leaf 0xB or 0x1F: SMT level, core level, then an invalid level. */
+/* Add an all-zero entry, recording it; NULL when the table is full. */
+static struct cpuid_entry *add(struct stage *st, uint32_t leaf, uint32_t sub,
+			       const char *why)
+{
+	struct policy_change *c;
+
+	if (cpuid_table_add(st->t, leaf, sub, 0, 0, 0, 0))
+		return NULL;
+	if (st->r->nr_changes < TOPOLOGY_MAX_CHANGES) {
+		c = &st->r->changes[st->r->nr_changes++];
+		memset(c, 0, sizeof(*c));
+		c->kind = POLICY_CHANGE_ADDED;
+		c->leaf = leaf;
+		c->subleaf = sub;
+		strncpy(c->rule, why, sizeof(c->rule) - 1);
+	}
+	return cpuid_table_find_mut(st->t, leaf, sub);
+}
+
+/*
+ * Leaf 0xB or 0x1F: SMT level, core level, then an invalid level. A leaf
+ * that is there gets all three subleaves: KVM reports only subleaf 0 of
+ * 0xB since Linux 6.2, and Linux stops at the first missing level.
+ */
 static void levels(struct stage *st, uint32_t leaf, const struct topology *topo,
 		   const struct shape *sh)
 {
+	if (!cpuid_table_find(st->t, leaf, 0))
+		return;
 	for (uint32_t sub = 0; sub < 8; sub++) {
 		struct cpuid_entry *e = cpuid_table_find_mut(st->t, leaf, sub);
 		uint32_t eax = 0, ebx = 0, ecx = sub;
 
+		if (!e && sub <= 2)
+			e = add(st, leaf, sub,
+				"topology level: every level up to the invalid "
+				"one");
 		if (!e)
 			break;
 		if (sub == 0) {
@@ -233,6 +262,29 @@ static void levels(struct stage *st, uint32_t leaf, const struct topology *topo,
 	}
 }
 
+/*
+ * An AMD table without 0x8000001E cannot state threads: Linux reads AMD's
+ * SMT only with TopologyExtensions (0x80000001 ECX[22]). Add the leaf,
+ * raise the highest extended leaf to it, and set the bit.
+ */
+static struct cpuid_entry *amd_topoext(struct stage *st)
+{
+	struct cpuid_entry *max = cpuid_table_find_mut(st->t, 0x80000000u, 0);
+	struct cpuid_entry *ext = cpuid_table_find_mut(st->t, 0x80000001u, 0);
+
+	if (!max || !ext)
+		return NULL;
+	if (max->eax < LEAF_AMD_TOPO)
+		put(st, max, CPUID_EAX, LEAF_AMD_TOPO,
+		    "highest extended leaf: up to 0x8000001E, for threads");
+	ext = cpuid_table_find_mut(st->t, 0x80000001u, 0);
+	put(st, ext, CPUID_ECX, ext->ecx | 1u << 22,
+	    "TopologyExtensions (0x80000001 ECX[22]): Linux reads AMD threads "
+	    "only with it");
+	return add(st, LEAF_AMD_TOPO, 0,
+		   "0x8000001E: the threads of an AMD table");
+}
+
 static void amd_leaves(struct stage *st, const struct topology *topo,
 		       const struct shape *sh, unsigned int index)
 {
@@ -249,6 +301,8 @@ static void amd_leaves(struct stage *st, const struct topology *topo,
 	}
 	caches(st, LEAF_AMD_CACHE, sh, false);
 	e = cpuid_table_find_mut(st->t, LEAF_AMD_TOPO, 0);
+	if (!e && topo->threads > 1)
+		e = amd_topoext(st);
 	if (!e)
 		return;
 	put(st, e, CPUID_EAX, sh->apic,

@@ -25,7 +25,10 @@
  *                          threads per package), then an invalid level
  *   0x8000001E EBX[15:8]  threads per core - 1
  *   0x80000008 ECX        [7:0] threads per package - 1, [15:12] tw + cw
- * A leaf the table does not have is not added. Leaf 0xD is never touched.
+ * A topology leaf the table does not have is not added, except for the
+ * missing levels of a 0xB or 0x1F it has (KVM since Linux 6.2 reports
+ * only 0xB.0), and, for threads on an AMD table without it, 0x8000001E
+ * with TopologyExtensions. Leaf 0xD is never touched.
  *
  * Pure: no allocation, no I/O.
  */

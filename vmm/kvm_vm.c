@@ -86,23 +86,61 @@ static int map_ram(struct vm *vm, const struct guest_mem *mem,
 			(unsigned long)&r, "KVM_SET_USER_MEMORY_REGION", err);
 }
 
-static int create_vcpu(struct vm *vm, struct xsvm_err *err)
+/* A vCPU with KVM ID id and its kvm_run. */
+static int new_vcpu(struct vm *vm, uint32_t id, int *fd, struct kvm_run **run,
+		    struct xsvm_err *err)
 {
 	int sz;
 	void *p;
 
-	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu_fd < 0)
+	*fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
+	if (*fd < 0)
 		return sys_fail(err, "KVM_CREATE_VCPU");
 	sz = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (sz < (int)sizeof(struct kvm_run))
 		return sys_fail(err, "KVM_GET_VCPU_MMAP_SIZE");
-	p = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 vm->vcpu_fd, 0);
+	p = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE, MAP_SHARED, *fd,
+		 0);
 	if (p == MAP_FAILED)
 		return sys_fail(err, "mmap of kvm_run");
-	vm->run = p;
+	*run = p;
 	vm->run_size = (size_t)sz;
+	return 0;
+}
+
+static int create_vcpu(struct vm *vm, struct xsvm_err *err)
+{
+	return new_vcpu(vm, 0, &vm->vcpu_fd, &vm->run, err);
+}
+
+unsigned int vm_max_vcpus(const struct vm *vm)
+{
+	int n = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+
+	if (n <= 0)
+		n = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (n <= 0)
+		n = 1;
+	return (unsigned int)n < VM_MAX_VCPUS ? (unsigned int)n
+					       : VM_MAX_VCPUS;
+}
+
+int vm_add_ap(struct vm *vm, uint32_t id, struct xsvm_err *err)
+{
+	struct vm_ap *ap;
+
+	if (vm->nr_aps >= VM_MAX_VCPUS - 1)
+		return xsvm_err_set(err, ENOSPC, "more than %u vCPUs",
+				    VM_MAX_VCPUS);
+	ap = &vm->aps[vm->nr_aps];
+	ap->id = id;
+	ap->run = NULL;
+	if (new_vcpu(vm, id, &ap->fd, &ap->run, err)) {
+		if (ap->fd >= 0)
+			close(ap->fd);
+		return -EIO;
+	}
+	vm->nr_aps++;
 	return 0;
 }
 
@@ -140,6 +178,10 @@ int vm_create(struct vm *vm, const struct guest_mem *mem, struct xsvm_err *err)
 
 void vm_destroy(struct vm *vm)
 {
+	for (unsigned int i = 0; i < vm->nr_aps; i++) {
+		munmap(vm->aps[i].run, vm->run_size);
+		close(vm->aps[i].fd);
+	}
 	if (vm->run)
 		munmap(vm->run, vm->run_size);
 	if (vm->vcpu_fd >= 0)
@@ -165,6 +207,11 @@ static struct kvm_cpuid2 *cpuid2_alloc(unsigned int n)
 int vm_set_cpuid(struct vm *vm, const struct cpuid_table *t,
 		 struct xsvm_err *err)
 {
+	return vm_set_cpuid_fd(vm->vcpu_fd, t, err);
+}
+
+int vm_set_cpuid_fd(int fd, const struct cpuid_table *t, struct xsvm_err *err)
+{
 	struct kvm_cpuid2 *c = cpuid2_alloc(t->nr);
 	int ret;
 
@@ -184,8 +231,8 @@ int vm_set_cpuid(struct vm *vm, const struct cpuid_table *t,
 		k->ecx = e->ecx;
 		k->edx = e->edx;
 	}
-	ret = vm_ioctl(vm->vcpu_fd, KVM_SET_CPUID2, (unsigned long)c,
-		       "KVM_SET_CPUID2", err);
+	ret = vm_ioctl(fd, KVM_SET_CPUID2, (unsigned long)c, "KVM_SET_CPUID2",
+		       err);
 	free(c);
 	return ret;
 }
@@ -252,9 +299,14 @@ int vm_get_cpuid(struct vm *vm, struct cpuid_table *t, struct xsvm_err *err)
 
 int vm_translate(struct vm *vm, uint64_t gva, uint64_t *gpa)
 {
+	return vm_translate_fd(vm->vcpu_fd, gva, gpa);
+}
+
+int vm_translate_fd(int fd, uint64_t gva, uint64_t *gpa)
+{
 	struct kvm_translation tr = {.linear_address = gva};
 
-	if (ioctl(vm->vcpu_fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid)
+	if (ioctl(fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid)
 		return -EFAULT;
 	*gpa = tr.physical_address;
 	return 0;

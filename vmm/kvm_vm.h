@@ -22,11 +22,23 @@
 #define VM_TSS_ADDR 0xfffbd000ull
 #define VM_IDENTITY_MAP_ADDR 0xfffbc000ull
 
+/* The most vCPUs a VM has: APIC IDs of an MP table stop at 254. */
+#define VM_MAX_VCPUS 254u
+
+/* An application processor: waits for INIT and SIPI from the guest. */
+struct vm_ap {
+	int fd;
+	struct kvm_run *run;
+	uint32_t id; /* KVM's vCPU ID, which is its APIC ID */
+};
+
 struct vm {
-	int kvm_fd, vm_fd, vcpu_fd;
+	int kvm_fd, vm_fd, vcpu_fd; /* vcpu_fd: the bootstrap processor's */
 	struct kvm_run *run;
 	size_t run_size;
 	struct guest_mem mem; /* the caller's: not freed here */
+	unsigned int nr_aps;
+	struct vm_ap aps[VM_MAX_VCPUS - 1];
 };
 
 /* Check a RAM size against VM_MEM_MIN/VM_MEM_MAX (whole MiB). */
@@ -43,6 +55,22 @@ void vm_destroy(struct vm *vm);
 /* KVM_SET_CPUID2 with every entry of t. */
 int vm_set_cpuid(struct vm *vm, const struct cpuid_table *t,
 		 struct xsvm_err *err);
+
+/* The same for a vCPU's own descriptor (the BSP's or an AP's). */
+int vm_set_cpuid_fd(int fd, const struct cpuid_table *t, struct xsvm_err *err);
+
+/*
+ * The most vCPUs this host's KVM lets a VM have (KVM_CAP_MAX_VCPUS, else
+ * KVM_CAP_NR_VCPUS), capped at VM_MAX_VCPUS.
+ */
+unsigned int vm_max_vcpus(const struct vm *vm);
+
+/*
+ * Create an AP with vCPU ID id (its APIC ID; the BSP is 0). With KVM's
+ * in-kernel LAPIC it starts in the wait-for-SIPI state. Returns 0, or
+ * -errno with err set.
+ */
+int vm_add_ap(struct vm *vm, uint32_t id, struct xsvm_err *err);
 /*
  * KVM_GET_CPUID2: what the guest will really see, exactly the entries KVM
  * holds on every kernel version (see vm_cpuid2_count()).
@@ -55,6 +83,7 @@ unsigned int vm_cpuid2_count(const struct kvm_cpuid2 *c, unsigned int asked);
 
 /* Guest virtual to physical through the vCPU's current page tables. */
 int vm_translate(struct vm *vm, uint64_t gva, uint64_t *gpa);
+int vm_translate_fd(int fd, uint64_t gva, uint64_t *gpa);
 
 /*
  * Deliver exception vector (one without an error code) to the guest at

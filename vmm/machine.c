@@ -17,6 +17,7 @@
 #include "kvm_vm.h"
 #include "loader_bzimage.h"
 #include "machine.h"
+#include "mptable.h"
 #include "term.h"
 #include "uart.h"
 
@@ -181,16 +182,16 @@ static int vcpu_enter_state(struct machine *m, struct xsvm_err *err)
  * hosts without AMX never grant. Then the table goes to KVM without them, and
  * the run says so; the CPUID service still answers from the whole table.
  */
-static int install_table(struct machine *m, struct xsvm_err *err)
+static int install_on(struct machine *m, int fd, const struct cpuid_table *t,
+		      struct xsvm_err *err)
 {
-	const struct cpuid_table *t = m->table;
 	uint64_t dyn =
 		xsave_supported_user(t) & XFEATURE_BIT(XFEATURE_XTILE_DATA);
 	struct cpuid_table *copy;
 	struct cpuid_entry *e;
 	int ret;
 
-	ret = vm_set_cpuid(&m->vm, t, err);
+	ret = vm_set_cpuid_fd(fd, t, err);
 	if (ret != -EPERM || !dyn)
 		return ret;
 	copy = malloc(sizeof(*copy));
@@ -202,31 +203,110 @@ static int install_table(struct machine *m, struct xsvm_err *err)
 	e->edx &= ~(uint32_t)(dyn >> 32);
 	cpuid_table_remove(copy, XSAVE_LEAF, XFEATURE_XTILE_DATA);
 	m->r->kvm_refused = dyn;
-	ret = vm_set_cpuid(&m->vm, copy, err);
+	ret = vm_set_cpuid_fd(fd, copy, err);
 	free(copy);
 	return ret;
+}
+
+static unsigned int nr_cpus(const struct machine *m)
+{
+	return m->c->topo.sockets ? topology_cpus(&m->c->topo) : 1;
+}
+
+/*
+ * vCPU index's copy of the table (topology_vcpu_table()) installed on fd;
+ * the BSP's is kept in *bsp (when not NULL) to compare KVM's view with.
+ * One vCPU keeps the VM's table as it is.
+ */
+static int install_vcpu(struct machine *m, unsigned int index, int fd,
+			struct cpuid_table *bsp, struct xsvm_err *err)
+{
+	struct topology_result *tr;
+	struct cpuid_table *t;
+	int ret;
+
+	if (nr_cpus(m) == 1) {
+		if (bsp)
+			*bsp = *m->table;
+		return install_on(m, fd, m->table, err);
+	}
+	t = malloc(sizeof(*t));
+	tr = malloc(sizeof(*tr));
+	if (!t || !tr) {
+		free(t);
+		free(tr);
+		return xsvm_err_set(err, ENOMEM, "out of memory");
+	}
+	*t = *m->table;
+	ret = topology_vcpu_table(t, &m->c->topo, index, tr, err);
+	if (!ret)
+		ret = install_on(m, fd, t, err);
+	if (bsp)
+		*bsp = *t;
+	free(t);
+	free(tr);
+	return ret;
+}
+
+/* The APs, each with its own table, and the MP table that names them. */
+static int create_aps(struct machine *m, struct xsvm_err *err)
+{
+	unsigned int n = nr_cpus(m), max = vm_max_vcpus(&m->vm);
+	uint32_t ids[VM_MAX_VCPUS];
+	int ret;
+
+	if (n == 1)
+		return 0;
+	if (n > max) {
+		m->r->failure = MACHINE_BAD_INPUT;
+		return xsvm_err_set(err, EINVAL,
+				    "--cpus %u: this host's KVM allows at most %u vCPUs (KVM_CAP_MAX_VCPUS)",
+				    n, max);
+	}
+	ids[0] = 0;
+	for (unsigned int i = 1; i < n; i++) {
+		ids[i] = topology_apic_id(&m->c->topo, i);
+		ret = vm_add_ap(&m->vm, ids[i], err);
+		if (!ret)
+			ret = install_vcpu(m, i, m->vm.aps[i - 1].fd, NULL,
+					   err);
+		if (ret)
+			return ret;
+	}
+	return mptable_write(&m->mem, ids, n, err);
 }
 
 /* The VM, the table installed and read back, the vCPU at the entry. */
 static int create_vm(struct machine *m, struct xsvm_err *err)
 {
 	struct machine_result *r = m->r;
+	struct cpuid_table *bsp;
 	int ret;
 
 	/* the permission must come before the first vCPU exists */
 	if (xsave_supported_user(m->table) & XFEATURE_BIT(XFEATURE_XTILE_DATA))
 		(void)host_request_amx_guest_perm();
+	bsp = malloc(sizeof(*bsp));
+	if (!bsp)
+		return xsvm_err_set(err, ENOMEM, "out of memory");
 	ret = vm_create(&m->vm, &m->mem, err);
 	if (!ret)
-		ret = install_table(m, err);
+		ret = install_vcpu(m, 0, m->vm.vcpu_fd, bsp, err);
 	if (!ret)
 		ret = vm_get_cpuid(&m->vm, &r->seen, err);
-	if (ret)
+	if (ret) {
+		free(bsp);
 		return ret;
-	r->installed_hash = cpuid_table_hash(m->table);
+	}
+	/* KVM's view against what the BSP was given */
+	r->installed_hash = cpuid_table_hash(bsp);
 	r->seen_hash = cpuid_table_hash(&r->seen);
-	cpuid_table_diff(m->table, &r->seen, &r->fidelity);
-	return vcpu_enter_state(m, err);
+	cpuid_table_diff(bsp, &r->seen, &r->fidelity);
+	free(bsp);
+	ret = vcpu_enter_state(m, err);
+	if (!ret)
+		ret = create_aps(m, err);
+	return ret;
 }
 
 /*

@@ -18,6 +18,7 @@
 #include "cpuid/diff.h"
 #include "cpuid/linux.h"
 #include "cpuid/table.h"
+#include "cpuid/topology.h"
 #include "cpuid/xsave.h"
 #include "kernel_cache.h"
 #include "loader.h"
@@ -49,6 +50,12 @@ struct machine_config {
 	struct probe_data *probe;
 	/* The console's input (term_input_start()), or NULL: none. */
 	struct term_input *input;
+	/*
+	 * vCPUs and their topology; all zero is one vCPU. With more than one,
+	 * each vCPU gets its own copy of the table (cpuid/topology.h) and the
+	 * guest an MP table.
+	 */
+	struct topology topo;
 };
 
 /* Where a failure happened: bad input (exit 2) or KVM (no verdict, 3). */

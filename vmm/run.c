@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/time.h>
@@ -50,11 +51,18 @@ const char *run_end_name(enum run_end e)
 
 static volatile sig_atomic_t got_signal, kicked, quit_requested;
 static struct kvm_run *volatile signal_run;
+/* An AP's thread: its kvm_run, for the kick that stops it. */
+static __thread struct kvm_run *ap_run;
+static volatile sig_atomic_t aps_stop;
 static pthread_t loop_thread;
 static volatile sig_atomic_t loop_running;
 
 static void on_signal(int sig)
 {
+	if (ap_run) {
+		ap_run->immediate_exit = 1;
+		return;
+	}
 	if (sig == RUN_KICK_SIGNAL)
 		kicked = 1;
 	else
@@ -275,7 +283,7 @@ static void read_insn(struct run_ctx *l, const struct kvm_regs *regs)
 
 	r->rip = regs->rip;
 	r->have_rip = true;
-	if (vm_translate(l->vm, regs->rip, &gpa))
+	if (vm_translate_fd(l->fd, regs->rip, &gpa))
 		return;
 	for (r->insn_len = sizeof(r->insn); r->insn_len; r->insn_len--)
 		if (guest_mem_contains(&l->vm->mem, gpa, r->insn_len))
@@ -314,8 +322,8 @@ static void handle_shutdown(struct run_ctx *l)
 			 "KVM_EXIT_SHUTDOWN: the guest triple-faulted");
 		end(l, RUN_END_SHUTDOWN);
 	}
-	if (ioctl(l->vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
-	    ioctl(l->vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+	if (ioctl(l->fd, KVM_GET_REGS, &regs) < 0 ||
+	    ioctl(l->fd, KVM_GET_SREGS, &sregs) < 0)
 		return;
 	if (run_state_is_reset(&regs, &sregs)) {
 		r->state_reset = true;
@@ -342,7 +350,7 @@ static void handle_internal(struct run_ctx *l)
 		 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
 			 ? " (instruction emulation failed)"
 			 : "");
-	if (ioctl(l->vm->vcpu_fd, KVM_GET_REGS, &regs) == 0)
+	if (ioctl(l->fd, KVM_GET_REGS, &regs) == 0)
 		read_insn(l, &regs);
 	end(l, RUN_END_INTERNAL_ERROR);
 }
@@ -392,14 +400,23 @@ void run_dispatch(struct run_ctx *l)
 	}
 }
 
-/* After each exit: has the verdict arrived, and may the VM stop? */
+/*
+ * After each exit: has the verdict arrived, and may the VM stop? The
+ * console's scanner is fed under the UART's lock, from any vCPU.
+ */
 static void check_verdict(struct run_ctx *l, uint64_t now)
 {
+	bool done, panic_end;
+
+	pthread_mutex_lock(&l->uart->lock);
 	if (!l->s->ns_verdict && l->v->verdict != VERDICT_NONE)
 		l->s->ns_verdict = now - l->t0;
-	if (!l->p->full_boot && verdict_block_done(l->v))
+	done = verdict_block_done(l->v);
+	panic_end = l->v->panic_end;
+	pthread_mutex_unlock(&l->uart->lock);
+	if (!l->p->full_boot && done)
 		end(l, RUN_END_VERDICT);
-	if (l->v->panic_end && l->r->end == RUN_END_NONE) {
+	if (panic_end && l->r->end == RUN_END_NONE) {
 		snprintf(l->r->detail, sizeof(l->r->detail),
 			 "the kernel panicked and stays there (panic=0)");
 		end(l, RUN_END_PANIC);
@@ -420,11 +437,15 @@ static void kicked_out(struct run_ctx *l)
 
 	/* a line still open (a shell's prompt) reaches the user within a poll
 	 */
-	if (l->con)
+	if (l->con) {
+		/* under the UART's lock: an AP may be writing the console */
+		pthread_mutex_lock(&l->uart->lock);
 		console_flush(l->con);
+		pthread_mutex_unlock(&l->uart->lock);
+	}
 	if (quit_requested)
 		return; /* the loop ends the run */
-	if (l->vm->vcpu_fd < 0 || vm_vcpu_dead_halt(l->vm, &dead) || !dead)
+	if (l->fd < 0 || vm_vcpu_dead_halt(l->vm, &dead) || !dead)
 		return;
 	if (l->v->halted) {
 		end(l, RUN_END_POWEROFF);
@@ -442,7 +463,7 @@ static void kvm_run_once(struct run_ctx *l)
 	int ret;
 
 	a = monotonic_ns();
-	ret = ioctl(l->vm->vcpu_fd, KVM_RUN, 0);
+	ret = ioctl(l->fd, KVM_RUN, 0);
 	b = monotonic_ns();
 	l->s->ns_in_kvm += b - a;
 	run->immediate_exit = 0;
@@ -450,6 +471,9 @@ static void kvm_run_once(struct run_ctx *l)
 		if (kicked) {
 			kicked = 0;
 			kicked_out(l);
+			/* an AP's console line may have completed the block */
+			if (l->vm->nr_aps)
+				check_verdict(l, monotonic_ns());
 			return;
 		}
 		l->s->exits_other++;
@@ -465,6 +489,113 @@ static void kvm_run_once(struct run_ctx *l)
 	check_verdict(l, b);
 }
 
+/* An AP's loop, on a thread of its own: the one dispatch, its own result. */
+struct ap_thread {
+	pthread_t tid;
+	bool started;
+	unsigned int index; /* 1.. */
+	struct run_ctx l;
+	struct run_result r;
+	struct run_stats s;
+};
+
+static struct ap_thread *aps;
+static volatile sig_atomic_t ap_ended; /* index of the first AP that ended */
+
+static void *ap_main(void *arg)
+{
+	struct ap_thread *a = arg;
+	sigset_t set;
+	int ret;
+
+	sigfillset(&set);
+	sigdelset(&set, RUN_KICK_SIGNAL);
+	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	ap_run = a->l.run;
+	while (!aps_stop && a->r.end == RUN_END_NONE) {
+		ret = ioctl(a->l.fd, KVM_RUN, 0);
+		a->l.run->immediate_exit = 0;
+		if (ret < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (ret < 0) {
+			snprintf(a->r.detail, sizeof(a->r.detail),
+				 "KVM_RUN: %s", strerror(errno));
+			end(&a->l, RUN_END_KVM_ERROR);
+			break;
+		}
+		run_dispatch(&a->l);
+	}
+	if (a->r.end != RUN_END_NONE && !aps_stop) {
+		if (!ap_ended)
+			ap_ended = (sig_atomic_t)a->index;
+		run_kick();
+	}
+	return NULL;
+}
+
+static void aps_start(struct run_ctx *bsp)
+{
+	struct vm *vm = bsp->vm;
+
+	aps_stop = 0;
+	ap_ended = 0;
+	aps = calloc(vm->nr_aps, sizeof(*aps));
+	if (!aps)
+		return;
+	for (unsigned int i = 0; i < vm->nr_aps; i++) {
+		struct ap_thread *a = &aps[i];
+
+		a->index = i + 1;
+		a->l = *bsp;
+		a->l.fd = vm->aps[i].fd;
+		a->l.run = vm->aps[i].run;
+		a->l.svc = NULL;
+		a->l.probe = NULL;
+		a->l.r = &a->r;
+		a->l.s = &a->s;
+		a->started = !pthread_create(&a->tid, NULL, ap_main, a);
+	}
+}
+
+/* The AP whose exit ended the run gives the run its end. */
+static void ap_end(struct run_ctx *l)
+{
+	struct ap_thread *a = &aps[ap_ended - 1];
+	struct run_result *r = l->r;
+	unsigned int n = a->index;
+
+	if (r->end != RUN_END_NONE)
+		return;
+	*r = a->r;
+	r->vcpu = n;
+	r->vcpu_apic_id = l->vm->aps[n - 1].id;
+	snprintf(r->detail, sizeof(r->detail), "vCPU %u (APIC ID %u): %.200s", n,
+		 r->vcpu_apic_id,
+		 a->r.detail[0] ? a->r.detail : run_end_name(a->r.end));
+}
+
+static void aps_stop_all(struct vm *vm, struct run_stats *s)
+{
+	if (!aps)
+		return;
+	aps_stop = 1;
+	for (unsigned int i = 0; i < vm->nr_aps; i++) {
+		vm->aps[i].run->immediate_exit = 1;
+		if (aps[i].started)
+			pthread_kill(aps[i].tid, RUN_KICK_SIGNAL);
+	}
+	for (unsigned int i = 0; i < vm->nr_aps; i++) {
+		if (!aps[i].started)
+			continue;
+		pthread_join(aps[i].tid, NULL);
+		s->vcpu_exits[i + 1] = aps[i].s.exits;
+	}
+	s->nr_vcpus = vm->nr_aps + 1;
+	s->vcpu_exits[0] = s->exits;
+	free(aps);
+	aps = NULL;
+}
+
 int run_loop(struct vm *vm, struct uart *uart, struct cpuid_service *svc,
 	     struct probe_dev *probe, struct console *con, struct verdict *v,
 	     const struct run_params *p, struct run_result *r,
@@ -472,6 +603,7 @@ int run_loop(struct vm *vm, struct uart *uart, struct cpuid_service *svc,
 {
 	struct run_ctx l = {
 		.vm = vm,
+		.fd = vm->vcpu_fd,
 		.run = vm->run,
 		.run_size = vm->run_size,
 		.uart = uart,
@@ -489,8 +621,12 @@ int run_loop(struct vm *vm, struct uart *uart, struct cpuid_service *svc,
 	memset(s, 0, sizeof(*s));
 	signals_install(vm->run, p->timeout_s, &sv);
 	l.t0 = monotonic_ns();
+	if (vm->nr_aps)
+		aps_start(&l);
 	while (r->end == RUN_END_NONE) {
 		kvm_run_once(&l);
+		if (ap_ended && aps)
+			ap_end(&l);
 		if (quit_requested && r->end == RUN_END_NONE) {
 			snprintf(r->detail, sizeof(r->detail),
 				 "the user typed the escape (Ctrl-A x)");
@@ -502,6 +638,7 @@ int run_loop(struct vm *vm, struct uart *uart, struct cpuid_service *svc,
 						      : RUN_END_SIGNAL);
 		}
 	}
+	aps_stop_all(vm, s);
 	s->ns_total = monotonic_ns() - l.t0;
 	if (con->first_byte_ns)
 		s->ns_first_byte = con->first_byte_ns > l.t0

@@ -90,6 +90,9 @@ struct run_stats {
 	uint64_t ns_verdict; /* from the first KVM_RUN to the verdict, 0 = none */
 	uint64_t ns_first_byte;
 	uint64_t ns_last_byte; /* from the first KVM_RUN to the last console byte */
+	/* With APs: the exits of each vCPU, the BSP's first (as in exits). */
+	unsigned int nr_vcpus;
+	uint64_t vcpu_exits[VM_MAX_VCPUS];
 };
 
 struct run_result {
@@ -108,6 +111,9 @@ struct run_result {
 	 */
 	bool state_reset;
 	char detail[256];	       /* one line for the user */
+	/* The vCPU whose exit ended the run: 0 the BSP, i the AP aps[i - 1]. */
+	unsigned int vcpu;
+	uint32_t vcpu_apic_id;
 };
 
 /*
@@ -118,6 +124,7 @@ struct run_result {
  */
 struct run_ctx {
 	struct vm *vm;
+	int fd; /* this vCPU's */
 	struct kvm_run *run;
 	size_t run_size;
 	struct uart *uart;

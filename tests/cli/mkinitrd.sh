@@ -10,6 +10,8 @@
 #   poweroff  prints "xsvm-guest: init done" and runs poweroff -f
 #   reboot    the same with reboot -f
 #   panic     the same, then crashes the kernel through /proc/sysrq-trigger
+#   cpuinfo   prints "xsvm-guest: cpu" and the topology fields of each
+#             processor in /proc/cpuinfo, one line each, then reboot -f
 #
 # Usage: mkinitrd.sh BASE OUT KIND [N]
 set -euo pipefail
@@ -44,6 +46,14 @@ poweroff | reboot)
 	body="$mounts
 echo 'xsvm-guest: init done'
 /bin/busybox $kind -f"
+	;;
+cpuinfo)
+	body="$mounts
+/bin/busybox awk -F': *' '/^processor/ { p = \$2 } /^physical id/ { s = \$2 }
+/^siblings/ { n = \$2 } /^core id/ { c = \$2 } /^cpu cores/ { k = \$2 }
+/^apicid/ { printf \"xsvm-guest: cpu %s apicid %s physical id %s core id %s siblings %s cpu cores %s\\n\", p, \$2, s, c, n, k }' /proc/cpuinfo
+echo 'xsvm-guest: init done'
+/bin/busybox reboot -f"
 	;;
 panic)
 	body="$mounts

@@ -252,6 +252,57 @@ static void test_dumps_leaf_d_identical(void **state)
 	}
 }
 
+/*
+ * An AMD table like the QEMU box's (family 0xf, no 0x8000001E, 0xB with
+ * subleaf 0 only): threads need TopologyExtensions and 0x8000001E, and
+ * 0xB gets its core and invalid levels.
+ */
+static const char amd_old[] = "leaf=0x00000000 subleaf=0x0 eax=0x0000000d "
+			      "ebx=0x68747541 ecx=0x444d4163 edx=0x69746e65\n"
+			      "leaf=0x00000001 subleaf=0x0 eax=0x00060fb1 "
+			      "ebx=0x00000800 ecx=0x80002001 edx=0x078bfbff\n"
+			      "leaf=0x0000000b subleaf=0x0 eax=0x00000000 "
+			      "ebx=0x00000000 ecx=0x00000000 edx=0x00000000\n"
+			      "leaf=0x80000000 subleaf=0x0 eax=0x8000000a "
+			      "ebx=0x68747541 ecx=0x444d4163 edx=0x69746e65\n"
+			      "leaf=0x80000001 subleaf=0x0 eax=0x00060fb1 "
+			      "ebx=0x00000000 ecx=0x00000075 edx=0xedd3fbfd\n"
+			      "leaf=0x80000008 subleaf=0x0 eax=0x00003928 "
+			      "ebx=0x04000000 ecx=0x00000000 edx=0x00000000\n";
+
+static void test_amd_topoext(void **state)
+{
+	struct xsvm_err err = {{0}};
+	struct cpuid_table base, t;
+	struct topology_result r;
+
+	(void)state;
+	test_parse_str(amd_old, &base);
+	t = base;
+	assert_int_equal(topology_vcpu_table(&t, &t222, 3, &r, &err), 0);
+	assert_int_equal(t.nr, base.nr + 3);
+	assert_int_equal(cpuid_table_reg(&t, 0xb, 1, CPUID_EAX), 2);
+	assert_int_equal(cpuid_table_reg(&t, 0xb, 1, CPUID_EBX), 4);
+	assert_int_equal(cpuid_table_reg(&t, 0xb, 1, CPUID_ECX), 0x201);
+	assert_int_equal(cpuid_table_reg(&t, 0xb, 2, CPUID_ECX), 2);
+	assert_int_equal(cpuid_table_reg(&t, 0xb, 2, CPUID_EDX), 3);
+	assert_int_equal(cpuid_table_reg(&t, 0x80000000, 0, CPUID_EAX),
+			 0x8000001e);
+	assert_int_equal(cpuid_table_reg(&t, 0x80000001, 0, CPUID_ECX),
+			 0x00400075);
+	assert_int_equal(cpuid_table_reg(&t, 0x8000001e, 0, CPUID_EAX), 3);
+	assert_int_equal(cpuid_table_reg(&t, 0x8000001e, 0, CPUID_EBX), 0x101);
+	assert_int_equal(cpuid_table_reg(&t, 0x80000008, 0, CPUID_ECX), 0x2003);
+	/* one thread per core: no 0x8000001E, no TopologyExtensions */
+	t = base;
+	assert_int_equal(topology_vcpu_table(&t, &(struct topology){1, 4, 1}, 1,
+					     &r, &err),
+			 0);
+	assert_int_equal(t.nr, base.nr + 2);
+	assert_null(cpuid_table_find(&t, 0x8000001e, 0));
+	assert_int_equal(cpuid_table_reg(&t, 0x80000001, 0, CPUID_ECX), 0x75);
+}
+
 static void test_out_of_range(void **state)
 {
 	struct xsvm_err err = {{0}};
@@ -284,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_intel_vcpu),
 		cmocka_unit_test(test_amd_vcpu),
 		cmocka_unit_test(test_dumps_leaf_d_identical),
+		cmocka_unit_test(test_amd_topoext),
 		cmocka_unit_test(test_out_of_range),
 	};
 

@@ -30,6 +30,8 @@ static const char *change_kind(enum policy_change_kind k)
 		return "removed";
 	case POLICY_CHANGE_XFAM:
 		return "xfam";
+	case POLICY_CHANGE_ADDED:
+		return "added";
 	}
 	return "?";
 }
@@ -56,6 +58,10 @@ static void print_change(FILE *f, const char *stage,
 	case POLICY_CHANGE_XFAM:
 		fprintf(f, "# %s: XFAM: dropped 0x%llx: %s\n", stage,
 			(unsigned long long)c->cleared, c->rule);
+		break;
+	case POLICY_CHANGE_ADDED:
+		fprintf(f, "# %s: leaf 0x%x subleaf 0x%x added: %s\n", stage,
+			c->leaf, c->subleaf, c->rule);
 		break;
 	}
 }

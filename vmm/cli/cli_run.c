@@ -44,6 +44,8 @@ enum {
 	OPT_FULL_BOOT,
 	OPT_QUIET,
 	OPT_BOOTS,
+	OPT_CPUS,
+	OPT_TOPOLOGY,
 };
 
 static const struct option run_opts[] = {
@@ -58,6 +60,8 @@ static const struct option run_opts[] = {
 	{"full-boot", no_argument, NULL, OPT_FULL_BOOT},
 	{"quiet", no_argument, NULL, OPT_QUIET},
 	{"boots", required_argument, NULL, OPT_BOOTS},
+	{"cpus", required_argument, NULL, OPT_CPUS},
+	{"topology", required_argument, NULL, OPT_TOPOLOGY},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -72,11 +76,12 @@ void cli_run_usage(FILE *f)
 	      "VER] [--mem MIB]\n"
 	      "                [--timeout SEC] [--console FILE] [--report "
 	      "FILE] [--full-boot]\n"
-	      "                [--quiet] [--boots N]\n"
+	      "                [--quiet] [--boots N] [--cpus N] [--topology "
+	      "T]\n"
 	      "\n"
 	      "Build the CPUID table (options as in 'xsvm cpuid build'), "
 	      "install it in a\n"
-	      "new KVM VM with one vCPU, boot the kernel and watch its serial "
+	      "new KVM VM with --cpus vCPUs, boot the kernel and watch its serial "
 	      "console for\n"
 	      "the XSAVE consistency check. The console goes live to standard "
 	      "output; the\n"
@@ -131,6 +136,17 @@ void cli_run_usage(FILE *f)
 	      "                     resets, powers off or panics; a timeout, a "
 	      "signal or\n"
 	      "                     the escape ends them all\n"
+	      "  --cpus N           vCPUs, 1 to 254 and what this host's KVM "
+	      "allows\n"
+	      "                     (default 1): N cores in one socket unless "
+	      "--topology\n"
+	      "  --topology T       sockets=S,cores=C,threads=T (a missing "
+	      "count is 1;\n"
+	      "                     with --cpus they multiply out to it); each "
+	      "vCPU gets\n"
+	      "                     the table with its own APIC ID and the "
+	      "topology's\n"
+	      "                     leaves, and the guest an MP table\n"
 	      "  -h, --help         this help\n"
 	      "\n"
 	      "When a kernel warns \"XSAVE consistency problem: size S != "
@@ -161,6 +177,8 @@ struct run_opts {
 	const char *report;
 	char *cmdline;
 	unsigned int boots;
+	unsigned int cpus; /* 0: not given */
+	const char *topology;
 };
 
 static int parse_number(const char *opt, const char *arg, uint64_t min,
@@ -218,6 +236,13 @@ static int apply_option(int opt, const char *arg, struct run_opts *o)
 		ret = parse_number("--boots", arg, 1, BOOTS_MAX, &v);
 		o->boots = (unsigned int)v;
 		break;
+	case OPT_CPUS:
+		ret = parse_number("--cpus", arg, 1, VM_MAX_VCPUS, &v);
+		o->cpus = (unsigned int)v;
+		break;
+	case OPT_TOPOLOGY:
+		o->topology = arg;
+		break;
 	default:
 		ret = cli_cpuid_option(opt, arg, &o->table);
 		/* --linux also chooses the model of the prediction */
@@ -243,6 +268,27 @@ static int apply_run_option(int opt, const char *arg, void *o)
 	return apply_option(opt, arg, o);
 }
 
+/*
+ * --cpus and --topology together: a topology must multiply out to --cpus;
+ * alone, --topology gives the count and --cpus N is N cores in one socket.
+ * Returns -1, or the exit status of an error.
+ */
+static int resolve_topology(struct run_opts *o)
+{
+	struct xsvm_err err = {{0}};
+
+	if (o->topology) {
+		if (topology_parse(o->topology, o->cpus, &o->mc.topo, &err))
+			return cli_fail_err(&err);
+	} else {
+		topology_default(o->cpus ? o->cpus : 1, &o->mc.topo);
+	}
+	if (topology_cpus(&o->mc.topo) > VM_MAX_VCPUS)
+		return cli_fail("--topology: %u vCPUs: at most %u",
+				topology_cpus(&o->mc.topo), VM_MAX_VCPUS);
+	return -1;
+}
+
 /* Returns -1 to run, else an exit status. */
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
@@ -264,7 +310,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	if (!o->mc.kernel_path && o->mc.initrd_path)
 		return cli_fail("run: --initrd needs --kernel: the built-in "
 				"test guest takes no initrd");
-	return -1;
+	return resolve_topology(o);
 }
 
 /*

@@ -166,6 +166,37 @@ static const char *verdict_of(const struct report *rep)
 	return verdict_name(rep->result->verdict.verdict);
 }
 
+/*
+ * With more than one vCPU: the topology, and each vCPU's APIC ID and
+ * exits (one vCPU's report has none of it, as before vCPUs were counted).
+ */
+static void vcpus(struct json_writer *w, const struct machine_config *c,
+		  const struct machine_result *r)
+{
+	const struct topology *t = &c->topo;
+
+	if (!t->sockets || topology_cpus(t) < 2)
+		return;
+	json_begin_object(w, "topology");
+	json_u64(w, "cpus", topology_cpus(t));
+	json_u64(w, "sockets", t->sockets);
+	json_u64(w, "cores", t->cores);
+	json_u64(w, "threads", t->threads);
+	json_end_object(w);
+	json_begin_array(w, "vcpus");
+	for (unsigned int i = 0; i < topology_cpus(t); i++) {
+		json_begin_object(w, NULL);
+		json_u64(w, "index", i);
+		json_u64(w, "apic_id", topology_apic_id(t, i));
+		json_u64(w, "exits", i < r->stats.nr_vcpus
+					     ? r->stats.vcpu_exits[i]
+					     : 0);
+		json_end_object(w);
+	}
+	json_end_array(w);
+	json_u64(w, "end_vcpu", r->run.vcpu);
+}
+
 static void members(struct json_writer *wp, const struct report *rep)
 {
 	const struct machine_result *r = rep->result;
@@ -185,6 +216,7 @@ static void members(struct json_writer *wp, const struct report *rep)
 	json_string(&w, "initrd", c->initrd_path ? c->initrd_path : "");
 	json_string(&w, "cmdline", rep->cmdline);
 	json_u64(&w, "mem_mib", c->mem_bytes >> 20);
+	vcpus(&w, c, r);
 	json_string(&w, "source", rep->source);
 	json_string(&w, "policy", rep->policy);
 	json_string(&w, "order", rep->order);

@@ -451,6 +451,12 @@ static void kicked_out(struct run_ctx *l)
 		end(l, RUN_END_POWEROFF);
 		return;
 	}
+	/*
+	 * With APs an NMI or INIT from one of them may still wake the BSP:
+	 * only the kernel's power-off line makes its halt the end.
+	 */
+	if (l->vm->nr_aps)
+		return;
 	snprintf(l->r->detail, sizeof(l->r->detail),
 		 "the vCPU halted with interrupts disabled");
 	end(l, RUN_END_HLT);

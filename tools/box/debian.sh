@@ -30,18 +30,20 @@ box__lists_fingerprint()
 	} | LC_ALL=C sort | sha256sum | cut -d' ' -f1
 }
 
-# box__resolve_versions
+# box__resolve_versions META
 #   From apt's lists, with one apt-cache call, sets BOX_IMAGE_PACKAGE (the
-#   linux-image-6.1.0-NN-amd64 package that linux-image-amd64 depends on),
-#   BOX_IMAGE_VERSION, BOX_META_VERSION (linux-image-amd64's) and
-#   BOX_BUSYBOX_VERSION. Returns 1 when the lists do not know them.
-#   tools/fetch-guest.sh resolves the guest's kernel with it too.
+#   kernel image package that the metapackage META depends on: the box's
+#   is BOX_META_PACKAGE, whose image is linux-image-6.1.0-NN-amd64),
+#   BOX_IMAGE_VERSION, BOX_META_VERSION (META's) and BOX_BUSYBOX_VERSION.
+#   Returns 1 when the lists do not know them. tools/fetch-guest.sh
+#   resolves the guest's kernels with it too (META linux-image-6.12-amd64
+#   for the 6.12 series).
 box__resolve_versions()
 {
-	local fields
+	local meta=$1 fields
 
-	fields=$(apt-cache show --no-all-versions "$BOX_META_PACKAGE" "$BOX_BUSYBOX_PACKAGE" 2>/dev/null |
-		awk -v meta="$BOX_META_PACKAGE" -v bb="$BOX_BUSYBOX_PACKAGE" '
+	fields=$(apt-cache show --no-all-versions "$meta" "$BOX_BUSYBOX_PACKAGE" 2>/dev/null |
+		awk -v meta="$meta" -v bb="$BOX_BUSYBOX_PACKAGE" '
 		$1 == "Package:" { pkg = $2 }
 		$1 == "Version:" { ver[pkg] = $2 }
 		$1 == "Depends:" && pkg == meta && image == "" {
@@ -147,7 +149,7 @@ box__fetch_new()
 		# The lists may name a version the archive no longer has.
 		box__update_lists
 		BOX_STEP="resolve packages"
-		box__resolve_versions || box_die "apt knows no $BOX_META_PACKAGE or $BOX_BUSYBOX_PACKAGE"
+		box__resolve_versions "$BOX_META_PACKAGE" || box_die "apt knows no $BOX_META_PACKAGE or $BOX_BUSYBOX_PACKAGE"
 		BOX_STEP="apt-get download $BOX_IMAGE_PACKAGE=$BOX_IMAGE_VERSION $BOX_BUSYBOX_PACKAGE=$BOX_BUSYBOX_VERSION"
 		box__download "$work" || box_die "download failed"
 	fi
@@ -212,10 +214,10 @@ box_fetch_debian()
 		have=""
 	fi
 	BOX_STEP="resolve packages (apt-cache show $BOX_META_PACKAGE $BOX_BUSYBOX_PACKAGE)"
-	if ! box__resolve_versions; then
+	if ! box__resolve_versions "$BOX_META_PACKAGE"; then
 		box__update_lists
 		BOX_STEP="resolve packages (apt-cache show $BOX_META_PACKAGE $BOX_BUSYBOX_PACKAGE)"
-		box__resolve_versions || box_die "apt knows no $BOX_META_PACKAGE or $BOX_BUSYBOX_PACKAGE"
+		box__resolve_versions "$BOX_META_PACKAGE" || box_die "apt knows no $BOX_META_PACKAGE or $BOX_BUSYBOX_PACKAGE"
 	fi
 	if [ -n "$have" ] && [ "$have" = "$(box__versions_key)" ]; then
 		{

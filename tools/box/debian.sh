@@ -259,12 +259,17 @@ box__payload_decompressor()
 #   package, and sets BOX_VMLINUX to it. A machine that can enter the kernel
 #   at its PVH entry point (QEMU's -kernel with an ELF file) skips the
 #   firmware and the in-guest decompression, seconds under emulation.
+#   The payload ends in the kernel build's 4-byte little-endian size of the
+#   uncompressed image, which is not part of the compressed stream (zstd
+#   and gzip reject or warn about it): it is left out, and the output must
+#   have that size.
 #   Returns 1 (BOX_VMLINUX empty) when the bzImage has no payload fields,
 #   an unknown compression or no decompressor here (xz-utils, gzip, zstd),
-#   or the ELF file has no PVH entry note (or no readelf, binutils).
+#   an output of another size, or the ELF file has no PVH entry note (or no
+#   readelf, binutils).
 box_vmlinux()
 {
-	local out=$BOX_DEBIAN_DIR/vmlinux setup off len cmd notes
+	local out=$BOX_DEBIAN_DIR/vmlinux setup off len size cmd notes
 
 	BOX_VMLINUX=""
 	BOX_STEP="extract vmlinux from $BOX_VMLINUZ"
@@ -275,11 +280,16 @@ box_vmlinux()
 		[ "$setup" -ne 0 ] || setup=4
 		off=$(((setup + 1) * 512 + $(box__le "$BOX_VMLINUZ" $((0x248)) 4)))
 		len=$(box__le "$BOX_VMLINUZ" $((0x24c)) 4)
+		[ "$len" -gt 4 ] || return 1
+		size=$(box__le "$BOX_VMLINUZ" $((off + len - 4)) 4)
 		cmd=$(box__payload_decompressor "$BOX_VMLINUZ" "$off") || return 1
 		command -v "${cmd%% *}" >/dev/null 2>&1 || return 1
-		dd if="$BOX_VMLINUZ" bs=1M iflag=skip_bytes,count_bytes skip="$off" count="$len" \
-			status=none | $cmd >"$out.tmp.$$" ||
-			{ rm -f -- "$out.tmp.$$"; return 1; }
+		if ! dd if="$BOX_VMLINUZ" bs=1M iflag=skip_bytes,count_bytes skip="$off" \
+			count=$((len - 4)) status=none | $cmd >"$out.tmp.$$" ||
+			[ "$(stat -c %s -- "$out.tmp.$$")" != "$size" ]; then
+			rm -f -- "$out.tmp.$$"
+			return 1
+		fi
 		mv -f -- "$out.tmp.$$" "$out"
 	fi
 	[ "$(od -An -tx1 -N 4 -- "$out" | tr -d ' \n')" = 7f454c46 ] || return 1

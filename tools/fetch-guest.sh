@@ -3,9 +3,14 @@
 # initramfs whose /init prints dmesg and powers off: the real guest of the
 # integration tests and the benchmark.
 #
-# Usage: tools/fetch-guest.sh [BUILD_DIR]     (default: the repository's build/)
+# Usage: tools/fetch-guest.sh [--series 6.1|6.12] [BUILD_DIR]
+#        (default: the 6.1 series, the repository's build/)
 #
-# Writes BUILD_DIR/guest-linux/{vmlinuz,version,initramfs.cpio.gz,stamp}.
+# Debian 12 has two kernel series. 6.1 is the kernel image package that
+# linux-image-amd64 depends on (linux-image-6.1.0-NN-amd64), written to
+# BUILD_DIR/guest-linux/; 6.12 is the one linux-image-6.12-amd64 depends
+# on (linux-image-6.12.NN+deb12-amd64), written to BUILD_DIR/guest-linux-6.12/.
+# Each directory gets {vmlinuz,version,initramfs.cpio.gz,stamp}.
 # The packages are fetched with `apt-get download` and unpacked with
 # `dpkg -x`; nothing is installed. The stamp records the package versions,
 # this script's hash and the outputs' hashes: a second run with the same
@@ -15,7 +20,6 @@ set -Eeuo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 self="$root/tools/$(basename "$0")"
-meta=linux-image-amd64
 applets=(cat dmesg echo mount poweroff sh)
 outputs=(vmlinuz version initramfs.cpio.gz)
 
@@ -44,26 +48,60 @@ trap 'exit 143' TERM
 
 usage()
 {
-	echo "usage: tools/fetch-guest.sh [BUILD_DIR]   (default: $root/build)"
+	echo "usage: tools/fetch-guest.sh [--series 6.1|6.12] [BUILD_DIR]   (default: 6.1, $root/build)"
 }
 
-case "${1:-}" in
--h | --help)
-	usage
-	exit 0
-	;;
--*)
-	usage >&2
-	exit 2
-	;;
-esac
+series=6.1
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h | --help)
+		usage
+		exit 0
+		;;
+	--series)
+		[ $# -ge 2 ] || { usage >&2; exit 2; }
+		series=$2
+		shift 2
+		;;
+	--series=*)
+		series=${1#--series=}
+		shift
+		;;
+	--)
+		shift
+		break
+		;;
+	-*)
+		usage >&2
+		exit 2
+		;;
+	*)
+		break
+		;;
+	esac
+done
 if [ $# -gt 1 ]; then
 	usage >&2
 	exit 2
 fi
 
 build=${1:-$root/build}
-out="$build/guest-linux"
+# The metapackage that names the series' current image package, and where
+# its outputs go: the 6.1 series keeps the directory it always had.
+case $series in
+6.1)
+	meta=linux-image-amd64
+	out="$build/guest-linux"
+	;;
+6.12)
+	meta=linux-image-6.12-amd64
+	out="$build/guest-linux-6.12"
+	;;
+*)
+	echo "fetch-guest: error: unknown kernel series '$series' (6.1 or 6.12)" >&2
+	exit 2
+	;;
+esac
 
 as_root()
 {
@@ -81,8 +119,8 @@ update_lists()
 	as_root apt-get update -qq || die "apt-get update failed"
 }
 
-# The package lists' fingerprint and the resolution of linux-image-amd64
-# to its kernel image package are the box's (tools/box/debian.sh): the
+# The package lists' fingerprint and the resolution of a metapackage to
+# its kernel image package are the box's (tools/box/debian.sh): the 6.1
 # guest and the box boot the same Debian kernel.
 # shellcheck source=tools/box/lib.sh
 . "$root/tools/box/lib.sh"
@@ -94,13 +132,13 @@ lists_fingerprint()
 	box__lists_fingerprint
 }
 
-# Sets image (the kernel image package linux-image-amd64 depends on),
-# meta_ver, image_ver and bb_ver from the package lists. Returns 1 when
-# the lists do not know the packages.
+# Sets image (the kernel image package $meta depends on), meta_ver,
+# image_ver and bb_ver from the package lists. Returns 1 when the lists do
+# not know the packages.
 resolve_versions()
 {
 	step="resolve packages (apt-cache show $meta busybox-static)"
-	box__resolve_versions || return 1
+	box__resolve_versions "$meta" || return 1
 	image=$BOX_IMAGE_PACKAGE
 	image_ver=$BOX_IMAGE_VERSION
 	meta_ver=$BOX_META_VERSION
@@ -254,6 +292,8 @@ kernel=${kernels[0]}
 release=${kernel##*/vmlinuz-}
 [ "$image" = "linux-image-$release" ] ||
 	die "package $image holds vmlinuz-$release"
+[[ $release == "$series".* ]] ||
+	die "package $image ($meta) holds kernel $release, not of the $series series"
 [ "$(dd if="$kernel" bs=1 skip=$((0x202)) count=4 2>/dev/null)" = HdrS ] ||
 	die "$kernel: no \"HdrS\" at 0x202, not a bzImage"
 [ "$(le "$kernel" $((0x1fe)) 2)" -eq $((0xaa55)) ] ||

@@ -16,7 +16,7 @@ packages=(
 	# the box (tools/box.sh): QEMU TCG with nested SVM, Bochs with nested
 	# VMX booted from an isolinux ISO
 	qemu-system-x86 bochs bochsbios vgabios isolinux syslinux-common
-	xorriso xz-utils binutils
+	xorriso xz-utils zstd binutils
 )
 
 missing=()

@@ -8,6 +8,8 @@
 #   - the Debian kernel boot (label linux) natively where /dev/kvm exists,
 #     and in the Bochs box (nested VMX, the box whose KVM updates leaf 0xD
 #     after XSETBV) always;
+#   - Debian's 6.1 and 6.12 kernels on every XSAVE-capable QEMU TCG -cpu
+#     model against the Linux model (label qemu, linux_qemu_models);
 #   - the AddressSanitizer + UndefinedBehaviorSanitizer build: the tests
 #     that need no KVM, and the KVM tests natively where /dev/kvm exists;
 #   - a 5-second smoke run of each libFuzzer target.
@@ -27,8 +29,10 @@ logs=$build/test-logs
 
 "$root/tools/setup.sh" || exit 1
 "$root/tools/build.sh" "$build" || exit 1
-# Debian's kernel and a busybox initramfs for the boot test (cached).
+# Debian's kernels (both series) and a busybox initramfs for the boot
+# tests (cached).
 "$root/tools/fetch-guest.sh" "$build" || exit 1
+"$root/tools/fetch-guest.sh" --series 6.12 "$build" || exit 1
 "$root/tools/build.sh" "$asan" -DXSVM_SANITIZE=ON || exit 1
 mkdir -p "$logs"
 
@@ -91,7 +95,7 @@ ct() { # BUILD_DIR CTEST_ARGS...
 	ctest --test-dir "$dir" --output-on-failure "$@"
 }
 
-stage "tests without KVM" "" ct "$build" -LE 'kvm|box'
+stage "tests without KVM" "" ct "$build" -LE 'kvm|box|qemu'
 if [ -n "$kvm_native" ]; then
 	stage "KVM tests, $kvm_native" "$kvm_native" ct "$build" -L kvm
 else
@@ -105,11 +109,13 @@ stage "box tests, QEMU box" "box: QEMU TCG, Linux 6.1 kvm_amd" \
 	ct "$build" -L box -R 'qemu_box$'
 stage "box tests, Bochs box" "box: Bochs, Linux 6.1 kvm_intel" \
 	ct "$build" -L box -E 'qemu_box$'
+# Tests labelled qemu boot Linux under QEMU TCG themselves, no KVM.
+stage "QEMU TCG tests" "" ct "$build" -L qemu
 
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS UBSAN_OPTIONS
-stage "sanitizer build, tests without KVM" "" ct "$asan" -LE 'kvm|box'
+stage "sanitizer build, tests without KVM" "" ct "$asan" -LE 'kvm|box|qemu'
 if [ -n "$kvm_native" ]; then
 	stage "sanitizer build, KVM tests, $kvm_native" "$kvm_native (sanitizers)" \
 		ct "$asan" -L kvm

@@ -30,18 +30,20 @@ box__lists_fingerprint()
 	} | LC_ALL=C sort | sha256sum | cut -d' ' -f1
 }
 
-# box__resolve_versions
+# box__resolve_versions META
 #   From apt's lists, with one apt-cache call, sets BOX_IMAGE_PACKAGE (the
-#   linux-image-6.1.0-NN-amd64 package that linux-image-amd64 depends on),
-#   BOX_IMAGE_VERSION, BOX_META_VERSION (linux-image-amd64's) and
-#   BOX_BUSYBOX_VERSION. Returns 1 when the lists do not know them.
-#   tools/fetch-guest.sh resolves the guest's kernel with it too.
+#   kernel image package that the metapackage META depends on: the box's
+#   is BOX_META_PACKAGE, whose image is linux-image-6.1.0-NN-amd64),
+#   BOX_IMAGE_VERSION, BOX_META_VERSION (META's) and BOX_BUSYBOX_VERSION.
+#   Returns 1 when the lists do not know them. tools/fetch-guest.sh
+#   resolves the guest's kernels with it too (META linux-image-6.12-amd64
+#   for the 6.12 series).
 box__resolve_versions()
 {
-	local fields
+	local meta=$1 fields
 
-	fields=$(apt-cache show --no-all-versions "$BOX_META_PACKAGE" "$BOX_BUSYBOX_PACKAGE" 2>/dev/null |
-		awk -v meta="$BOX_META_PACKAGE" -v bb="$BOX_BUSYBOX_PACKAGE" '
+	fields=$(apt-cache show --no-all-versions "$meta" "$BOX_BUSYBOX_PACKAGE" 2>/dev/null |
+		awk -v meta="$meta" -v bb="$BOX_BUSYBOX_PACKAGE" '
 		$1 == "Package:" { pkg = $2 }
 		$1 == "Version:" { ver[pkg] = $2 }
 		$1 == "Depends:" && pkg == meta && image == "" {
@@ -147,7 +149,7 @@ box__fetch_new()
 		# The lists may name a version the archive no longer has.
 		box__update_lists
 		BOX_STEP="resolve packages"
-		box__resolve_versions || box_die "apt knows no $BOX_META_PACKAGE or $BOX_BUSYBOX_PACKAGE"
+		box__resolve_versions "$BOX_META_PACKAGE" || box_die "apt knows no $BOX_META_PACKAGE or $BOX_BUSYBOX_PACKAGE"
 		BOX_STEP="apt-get download $BOX_IMAGE_PACKAGE=$BOX_IMAGE_VERSION $BOX_BUSYBOX_PACKAGE=$BOX_BUSYBOX_VERSION"
 		box__download "$work" || box_die "download failed"
 	fi
@@ -212,10 +214,10 @@ box_fetch_debian()
 		have=""
 	fi
 	BOX_STEP="resolve packages (apt-cache show $BOX_META_PACKAGE $BOX_BUSYBOX_PACKAGE)"
-	if ! box__resolve_versions; then
+	if ! box__resolve_versions "$BOX_META_PACKAGE"; then
 		box__update_lists
 		BOX_STEP="resolve packages (apt-cache show $BOX_META_PACKAGE $BOX_BUSYBOX_PACKAGE)"
-		box__resolve_versions || box_die "apt knows no $BOX_META_PACKAGE or $BOX_BUSYBOX_PACKAGE"
+		box__resolve_versions "$BOX_META_PACKAGE" || box_die "apt knows no $BOX_META_PACKAGE or $BOX_BUSYBOX_PACKAGE"
 	fi
 	if [ -n "$have" ] && [ "$have" = "$(box__versions_key)" ]; then
 		{
@@ -257,12 +259,17 @@ box__payload_decompressor()
 #   package, and sets BOX_VMLINUX to it. A machine that can enter the kernel
 #   at its PVH entry point (QEMU's -kernel with an ELF file) skips the
 #   firmware and the in-guest decompression, seconds under emulation.
+#   The payload ends in the kernel build's 4-byte little-endian size of the
+#   uncompressed image, which is not part of the compressed stream (zstd
+#   and gzip reject or warn about it): it is left out, and the output must
+#   have that size.
 #   Returns 1 (BOX_VMLINUX empty) when the bzImage has no payload fields,
 #   an unknown compression or no decompressor here (xz-utils, gzip, zstd),
-#   or the ELF file has no PVH entry note (or no readelf, binutils).
+#   an output of another size, or the ELF file has no PVH entry note (or no
+#   readelf, binutils).
 box_vmlinux()
 {
-	local out=$BOX_DEBIAN_DIR/vmlinux setup off len cmd notes
+	local out=$BOX_DEBIAN_DIR/vmlinux setup off len size cmd notes
 
 	BOX_VMLINUX=""
 	BOX_STEP="extract vmlinux from $BOX_VMLINUZ"
@@ -273,11 +280,16 @@ box_vmlinux()
 		[ "$setup" -ne 0 ] || setup=4
 		off=$(((setup + 1) * 512 + $(box__le "$BOX_VMLINUZ" $((0x248)) 4)))
 		len=$(box__le "$BOX_VMLINUZ" $((0x24c)) 4)
+		[ "$len" -gt 4 ] || return 1
+		size=$(box__le "$BOX_VMLINUZ" $((off + len - 4)) 4)
 		cmd=$(box__payload_decompressor "$BOX_VMLINUZ" "$off") || return 1
 		command -v "${cmd%% *}" >/dev/null 2>&1 || return 1
-		dd if="$BOX_VMLINUZ" bs=1M iflag=skip_bytes,count_bytes skip="$off" count="$len" \
-			status=none | $cmd >"$out.tmp.$$" ||
-			{ rm -f -- "$out.tmp.$$"; return 1; }
+		if ! dd if="$BOX_VMLINUZ" bs=1M iflag=skip_bytes,count_bytes skip="$off" \
+			count=$((len - 4)) status=none | $cmd >"$out.tmp.$$" ||
+			[ "$(stat -c %s -- "$out.tmp.$$")" != "$size" ]; then
+			rm -f -- "$out.tmp.$$"
+			return 1
+		fi
 		mv -f -- "$out.tmp.$$" "$out"
 	fi
 	[ "$(od -An -tx1 -N 4 -- "$out" | tr -d ' \n')" = 7f454c46 ] || return 1

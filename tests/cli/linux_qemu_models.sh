@@ -14,7 +14,7 @@
 # it) and then the kernel's dmesg. The kernel's x86/fpu lines (with any
 # "XSAVE consistency problem" and CPUID dump lines), timestamps stripped,
 # must be byte for byte what `xsvm cpuid check TABLE --linux V` predicts,
-# V derived from the kernel's banner by linux_model() below.
+# V the release in the kernel's banner, by linux_model() below.
 #
 # A model whose kernel never reaches an x86/fpu line passes only when the
 # reason is the one known and asserted here (stall_reason()); any other
@@ -85,30 +85,17 @@ die() {
 	exit 1
 }
 
-# The Linux model that `xsvm cpuid check --linux` is given for a kernel
-# release (the banner's "X.Y.Z..."). xsvm names its behaviour sets 5.15,
-# 6.1, 6.8 and 7.1; this follows the kernel's commits
-# (shared/facts/linux-xstate-history.md): 5.16-6.5 behave as 6.1, 6.6-6.15
-# (6.12 among them) as 6.8, 6.17 and later as 7.1. 6.16 has no set of its
-# own. When xsvm takes any release, print "$xy" here.
-linux_model() { # RELEASE
-	local xy x y
+# The release `xsvm cpuid check --linux` is given for a kernel, from its
+# banner: Debian's "Debian X.Y.Z-N" names the stable sublevel its
+# "X.Y.0-N-amd64" release string hides; any other banner gives its
+# release's X.Y.Z.
+linux_model() { # BANNER
+	local v
 
-	xy=$(sed -nE 's/^([0-9]+)\.([0-9]+).*/\1.\2/p' <<<"$1")
-	[ -n "$xy" ] || return 1
-	x=${xy%.*}
-	y=${xy#*.}
-	if ((x < 5 || (x == 5 && y < 16))); then
-		echo 5.15
-	elif ((x < 6 || (x == 6 && y < 6))); then
-		echo 6.1
-	elif ((x == 6 && y < 16)); then
-		echo 6.8
-	elif ((x == 6 && y == 16)); then
-		return 1
-	else
-		echo 7.1
-	fi
+	v=$(sed -nE 's/.* Debian ([0-9]+\.[0-9]+\.[0-9]+)[-+ ].*/\1/p' <<<"$1")
+	[ -n "$v" ] || v=$(awk '{ print $3 }' <<<"$1" | sed -nE 's/^([0-9]+\.[0-9]+\.[0-9]+).*/\1/p')
+	[ -n "$v" ] || return 1
+	echo "$v"
 }
 
 # pool_start CMD...: CMD in the background, at most max_jobs at a time.
@@ -431,10 +418,11 @@ check_one() {
 		bad "$m on $k: the kernel's banner names another release" "$banner"
 		return
 	fi
-	if ! lm=$(linux_model "$rel"); then
-		bad "$m on $k: xsvm has no Linux model for release $rel"
+	if ! lm=$(linux_model "$banner"); then
+		bad "$m on $k: no release in the kernel's banner" "$banner"
 		return
 	fi
+	k_model=$lm
 	kernel_lines "$b.dmesg" >"$b.kernel"
 	n=$(wc -l <"$b.kernel")
 	if ((n == 0)); then
@@ -469,6 +457,7 @@ for k in "${kernels[@]}"; do
 	done
 	wait
 	declare -A count=([equal]=0 [differ]=0 [stalled]=0 [failed]=0)
+	k_model=none
 	boot_ms=()
 	for m in "${reps[@]}"; do
 		check_one "$k" "$m"
@@ -478,7 +467,7 @@ for k in "${kernels[@]}"; do
 	mapfile -t boot_ms < <(printf '%s\n' "${boot_ms[@]}" | sort -n)
 	compared=$((count[equal] + count[differ]))
 	total_equal=$((total_equal + count[equal]))
-	echo "linux_qemu_models: Linux $k (--linux $(linux_model "$k" || echo none)):" \
+	echo "linux_qemu_models: Linux $k (--linux $k_model):" \
 		"${#reps[@]} models run ($deduped deduped of ${#xsave[@]} XSAVE-capable)," \
 		"$compared compared, ${count[equal]} equal, ${count[differ]} differ," \
 		"${count[stalled]} stalled as explained, ${count[failed]} failed;" \

@@ -83,3 +83,29 @@ void cpuid_svc_answer(const struct cpuid_table *t, bool dynamic,
 	if (dynamic && e->leaf == XSAVE_LEAF && e->subleaf <= 1)
 		answer_state(t, o, q, a);
 }
+
+unsigned int cpuid_svc_copy(const struct cpuid_table *t, bool dynamic,
+			    const struct xsave_order *o,
+			    const struct cpuid_svc_request *q,
+			    struct cpuid_svc_record *rec)
+{
+	struct cpuid_svc_request next = *q;
+	struct cpuid_svc_answer a;
+	unsigned int n = 0;
+
+	next.cmd = CPUID_SVC_CMD_NEXT;
+	next.leaf = next.subleaf = CPUID_SVC_FIRST;
+	while (n < CPUID_SVC_COPY_MAX) {
+		cpuid_svc_answer(t, dynamic, o, &next, &a);
+		if (a.status != CPUID_SVC_OK && a.status != CPUID_SVC_BAD_STATE)
+			break;
+		rec[n++] = (struct cpuid_svc_record){
+			.leaf = a.leaf, .subleaf = a.subleaf,
+			.eax = a.eax, .ebx = a.ebx, .ecx = a.ecx, .edx = a.edx,
+			.status = a.status,
+		};
+		next.leaf = a.leaf;
+		next.subleaf = a.subleaf;
+	}
+	return n;
+}

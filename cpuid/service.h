@@ -19,6 +19,8 @@
  *   0x14    XSS bits 63:32                leaf of the last answer's entry
  *   0x18    table: 0 built, 1 KVM's       subleaf of the last answer's entry
  *   0x1c    command (CPUID_SVC_CMD_*)     CPUID_SVC_SIGNATURE
+ *   0x20    COPY address bits 31:0        records the last COPY wrote
+ *   0x24    COPY address bits 63:32       0
  *
  * CPUID_SVC_CMD_QUERY answers (leaf, subleaf) like the CPUID instruction
  * (a leaf without subleaves ignores subleaf). CPUID_SVC_CMD_NEXT answers
@@ -26,6 +28,17 @@
  * a guest can enumerate a table; writing leaf = subleaf = CPUID_SVC_FIRST
  * starts at the first entry. Table 1 is the table KVM reported back after
  * KVM_SET_CPUID2 (what the CPUID instruction shows), answered as stored.
+ * CPUID_SVC_CMD_COPY answers a whole table at once, as NEXT would entry by
+ * entry from the first: the VMM writes each entry as a struct
+ * cpuid_svc_record (seven little-endian dwords) to guest-physical memory at
+ * the COPY address, in key order, at most CPUID_SVC_COPY_MAX of them. The
+ * buffer, CPUID_SVC_COPY_BYTES long, must lie wholly in guest RAM, else
+ * the answer is BAD_REQUEST and nothing is written. A COPY answers OK with
+ * EAX the number of records (also readable at 0x20), whatever their own
+ * statuses (OK or BAD_STATE) say.
+ *
+ * The service's state (registers and last answer) is per vCPU: each vCPU
+ * has its own, answered from its own table (cpuid/topology.h).
  *
  * Every value is checked; anything else gets a defined answer: an absent
  * entry reads all zero with CPUID_SVC_NO_ENTRY; an XCR0 without x87 or
@@ -58,7 +71,7 @@
 #include "xsave.h"
 
 #define CPUID_SVC_PORT 0x5a0
-#define CPUID_SVC_PORTS 0x20
+#define CPUID_SVC_PORTS 0x28
 #define CPUID_SVC_SIGNATURE 0x43565358u /* "XSVC" */
 
 #define CPUID_SVC_LEAF 0x00
@@ -69,6 +82,8 @@
 #define CPUID_SVC_XSS_HI 0x14
 #define CPUID_SVC_TABLE 0x18
 #define CPUID_SVC_CMD 0x1c
+#define CPUID_SVC_ADDR_LO 0x20
+#define CPUID_SVC_ADDR_HI 0x24
 /* read side */
 #define CPUID_SVC_EAX 0x00
 #define CPUID_SVC_EBX 0x04
@@ -78,9 +93,11 @@
 #define CPUID_SVC_ENTRY_LEAF 0x14
 #define CPUID_SVC_ENTRY_SUBLEAF 0x18
 #define CPUID_SVC_SIG 0x1c
+#define CPUID_SVC_COPIED 0x20
 
 #define CPUID_SVC_CMD_QUERY 1
 #define CPUID_SVC_CMD_NEXT 2
+#define CPUID_SVC_CMD_COPY 3
 #define CPUID_SVC_FIRST 0xffffffffu
 
 #define CPUID_SVC_TABLE_BUILT 0
@@ -106,6 +123,18 @@ struct cpuid_svc_answer {
 	uint32_t leaf, subleaf; /* the entry answered (NEXT: the key found) */
 };
 
+/* One entry of a COPY, as it lies in guest memory (little-endian). */
+struct cpuid_svc_record {
+	uint32_t leaf, subleaf;
+	uint32_t eax, ebx, ecx, edx;
+	uint32_t status; /* CPUID_SVC_OK or CPUID_SVC_BAD_STATE */
+};
+
+_Static_assert(sizeof(struct cpuid_svc_record) == 28, "COPY record layout");
+
+#define CPUID_SVC_COPY_MAX   CPUID_TABLE_MAX
+#define CPUID_SVC_COPY_BYTES (CPUID_SVC_COPY_MAX * 28u)
+
 /*
  * Answer q from t (the table q->table names; the caller chooses it) with
  * the builder's order o for 0xD.1 EBX (NULL: ascending). dynamic is true
@@ -118,5 +147,15 @@ void cpuid_svc_answer(const struct cpuid_table *t, bool dynamic,
 		      const struct xsave_order *o,
 		      const struct cpuid_svc_request *q,
 		      struct cpuid_svc_answer *a);
+
+/*
+ * A COPY's records: every entry of t (as cpuid_svc_answer() answers NEXT
+ * from the first, at q's table and state) into rec[0..], at most
+ * CPUID_SVC_COPY_MAX. Returns how many. Pure.
+ */
+unsigned int cpuid_svc_copy(const struct cpuid_table *t, bool dynamic,
+			    const struct xsave_order *o,
+			    const struct cpuid_svc_request *q,
+			    struct cpuid_svc_record *rec);
 
 #endif

@@ -149,7 +149,7 @@ static uint32_t field(uint32_t v, unsigned int lo, unsigned int bits,
 	return (v & ~mask) | ((f << lo) & mask);
 }
 
-static bool is_amd(const struct cpuid_table *t)
+bool topology_vendor_amd(const struct cpuid_table *t)
 {
 	const struct cpuid_entry *e = cpuid_table_find(t, 0, 0);
 
@@ -339,11 +339,11 @@ int topology_vcpu_table(struct cpuid_table *t, const struct topology *topo,
 	r->index = index;
 	r->apic_id = sh.apic;
 	leaf1(&st, &sh);
-	if (!is_amd(t))
+	if (!topology_vendor_amd(t))
 		caches(&st, LEAF_CACHE, &sh, true);
 	levels(&st, LEAF_EXT_TOPO, topo, &sh);
 	levels(&st, LEAF_V2_TOPO, topo, &sh);
-	if (is_amd(t))
+	if (topology_vendor_amd(t))
 		amd_leaves(&st, topo, &sh, index);
 	return 0;
 }

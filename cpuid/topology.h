@@ -76,6 +76,9 @@ int topology_parse(const char *s, unsigned int cpus, struct topology *t,
 /* The bits a count of n needs: 0 for 1, 1 for 2, 2 for 3 or 4, ... */
 unsigned int topology_width(unsigned int n);
 
+/* AMD's (and Hygon's) topology leaves apply: the vendor in leaf 0. */
+bool topology_vendor_amd(const struct cpuid_table *t);
+
 /* The APIC ID of vCPU index i. */
 uint32_t topology_apic_id(const struct topology *t, unsigned int i);
 

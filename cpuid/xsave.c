@@ -85,8 +85,15 @@ int xsave_order_parse(const char *s, struct xsave_order *o,
 		o->seed = seed;
 		return 0;
 	}
+	t = (struct scan){ s, strlen(s) };
+	if (scan_eat(&t, "hash-vcpu:") &&
+	    scan_number(&t, UINT64_MAX, &seed) == SCAN_NUM_OK && !t.n) {
+		o->kind = XSAVE_ORDER_HASH_VCPU;
+		o->seed = seed;
+		return 0;
+	}
 	return xsvm_err_set(err, EINVAL,
-			    "--xsave-order: '%s' is neither 'ascending' nor 'hash:SEED' (SEED a 64-bit number)",
+			    "--xsave-order: '%s' is neither 'ascending', 'hash:SEED' nor 'hash-vcpu:SEED' (SEED a 64-bit number)",
 			    s);
 }
 
@@ -94,7 +101,9 @@ int xsave_order_format(const struct xsave_order *o, char *buf, size_t len)
 {
 	if (o->kind == XSAVE_ORDER_ASCENDING)
 		return snprintf(buf, len, "ascending");
-	return snprintf(buf, len, "hash:%llu", (unsigned long long)o->seed);
+	return snprintf(buf, len, "%s:%llu",
+			o->kind == XSAVE_ORDER_HASH_VCPU ? "hash-vcpu" : "hash",
+			(unsigned long long)o->seed);
 }
 
 static uint64_t splitmix64(uint64_t *state)
@@ -118,6 +127,20 @@ struct xsave_order xsave_order_for_boot(const struct xsave_order *o,
 	(void)splitmix64(&state);
 	b.seed = splitmix64(&state);
 	return b;
+}
+
+struct xsave_order xsave_order_for_vcpu(const struct xsave_order *o,
+					unsigned int index)
+{
+	struct xsave_order v = *o;
+	uint64_t state;
+
+	if (o->kind != XSAVE_ORDER_HASH_VCPU || !index)
+		return v;
+	state = o->seed ^ ((uint64_t)index * 0x9fb21c651e98df25ull);
+	(void)splitmix64(&state);
+	v.seed = splitmix64(&state);
+	return v;
 }
 
 void xsave_order_permute(const struct xsave_order *o, const uint8_t *idx,

@@ -119,19 +119,26 @@ uint64_t xsave_supported_supervisor(const struct cpuid_table *t);
 /*
  * Order in which a compacted size is accumulated. ASCENDING is the
  * architectural definition; HASH visits the enabled components in a seeded
- * pseudo-random permutation, reproducing the #708 defect on purpose.
+ * pseudo-random permutation, reproducing the #708 defect on purpose: one
+ * hash map per VMM process. HASH_VCPU is HASH with a map per vCPU, as a
+ * paravisor that keeps one per virtual processor: vCPU 0 uses the seed,
+ * every other vCPU a seed drawn from (seed, vCPU) (xsave_order_for_vcpu()).
  */
-enum xsave_order_kind { XSAVE_ORDER_ASCENDING, XSAVE_ORDER_HASH };
+enum xsave_order_kind {
+	XSAVE_ORDER_ASCENDING,
+	XSAVE_ORDER_HASH,
+	XSAVE_ORDER_HASH_VCPU,
+};
 
 struct xsave_order {
 	enum xsave_order_kind kind;
 	uint64_t seed;
 };
 
-/* Parse "ascending" or "hash:SEED" (SEED decimal or 0x-hex). */
+/* Parse "ascending", "hash:SEED" or "hash-vcpu:SEED" (decimal or 0x-hex). */
 int xsave_order_parse(const char *s, struct xsave_order *o,
 		      struct xsvm_err *err);
-/* "ascending" or "hash:SEED" in decimal. */
+/* "ascending", "hash:SEED" or "hash-vcpu:SEED", SEED in decimal. */
 int xsave_order_format(const struct xsave_order *o, char *buf, size_t len);
 
 /*
@@ -142,6 +149,14 @@ int xsave_order_format(const struct xsave_order *o, char *buf, size_t len);
  */
 struct xsave_order xsave_order_for_boot(const struct xsave_order *o,
 					unsigned int boot);
+
+/*
+ * The order of vCPU index (0 is the BSP): *o itself but under HASH_VCPU,
+ * where each vCPU past the first gets a seed drawn from (seed, index) by
+ * splitmix64, as a per-virtual-processor map is seeded on its own.
+ */
+struct xsave_order xsave_order_for_vcpu(const struct xsave_order *o,
+					unsigned int index);
 
 /*
  * Fill perm[0..n-1] with the visiting order for the n enabled extended

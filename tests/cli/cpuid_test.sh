@@ -268,7 +268,7 @@ expect_usage_error "missing option value" \
 	"xsvm: cpuid build: option '--xcr0' needs a value (see xsvm cpuid build --help)"
 run "$X" cpuid build --xsave-order random
 expect_usage_error "bad --xsave-order" \
-	"xsvm: --xsave-order: 'random' is neither 'ascending' nor 'hash:SEED' (SEED a 64-bit number)"
+	"xsvm: --xsave-order: 'random' is neither 'ascending', 'hash:SEED' nor 'hash-vcpu:SEED' (SEED a 64-bit number)"
 run "$X" cpuid check "$SPR" --linux 4.19.x
 expect_usage_error "bad --linux" "xsvm: --linux: '4.19.x' is not a kernel release: want X.Y or X.Y.Z, such as 6.1, 6.1.4 or 6.18"
 run "$X" cpuid orders "$SPR"

@@ -165,8 +165,9 @@ expect_completion "kvm-json" xsvm cpuid build --format k
 expect_completion "cpuid-r dump kvm-json" xsvm cpuid build --format ""
 expect_completion "5.15 5.19 6.1 6.12 6.16 6.17 6.18 6.6 6.8 7.1" xsvm run --linux ""
 expect_completion "6.1 6.12 6.16 6.17 6.18 6.6 6.8" xsvm cpuid check --linux 6
-expect_completion "ascending hash:" xsvm run --xsave-order ""
-expect_completion "hash:" xsvm cpuid build --xsave-order h
+expect_completion "ascending hash-vcpu: hash:" xsvm run --xsave-order ""
+expect_completion "hash-vcpu: hash:" xsvm cpuid build --xsave-order h
+expect_completion "hash-vcpu:" xsvm run --xsave-order hash-
 expect_completion "host host.txt" xsvm probe --cpuid ho
 # A file named like a word (./native) is offered once.
 expect_completion "native" xsvm cpuid build --cpuid na

@@ -36,7 +36,46 @@ static void test_order_parse(void **state)
 	assert_int_equal(xsave_order_parse("hash:-1", &o, &err), -EINVAL);
 	assert_int_equal(xsave_order_parse("descending", &o, &err), -EINVAL);
 	assert_string_equal(err.msg,
-			    "--xsave-order: 'descending' is neither 'ascending' nor 'hash:SEED' (SEED a 64-bit number)");
+			    "--xsave-order: 'descending' is neither 'ascending', 'hash:SEED' nor 'hash-vcpu:SEED' (SEED a 64-bit number)");
+}
+
+/*
+ * hash-vcpu:SEED: vCPU 0 answers as hash:SEED, each other vCPU in a seed
+ * of its own, the same for the same (SEED, vCPU); the other kinds are the
+ * same on every vCPU.
+ */
+static void test_order_vcpu(void **state)
+{
+	struct xsvm_err err = { { 0 } };
+	struct xsave_order o, a, b;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(xsave_order_parse("hash-vcpu:7", &o, &err), 0);
+	assert_int_equal(o.kind, XSAVE_ORDER_HASH_VCPU);
+	assert_int_equal(o.seed, 7);
+	xsave_order_format(&o, buf, sizeof(buf));
+	assert_string_equal(buf, "hash-vcpu:7");
+	assert_int_equal(xsave_order_parse("hash-vcpu:", &o, &err), -EINVAL);
+	assert_int_equal(xsave_order_parse("hash-vcpu:1,2", &o, &err), -EINVAL);
+	assert_int_equal(xsave_order_parse("hash-vcpu:7", &o, &err), 0);
+	a = xsave_order_for_vcpu(&o, 0);
+	assert_int_equal(a.kind, XSAVE_ORDER_HASH_VCPU);
+	assert_int_equal(a.seed, 7);
+	for (unsigned int i = 1; i < 64; i++) {
+		a = xsave_order_for_vcpu(&o, i);
+		b = xsave_order_for_vcpu(&o, i);
+		assert_int_equal(a.seed, b.seed);
+		assert_int_not_equal(a.seed, 7);
+		for (unsigned int j = 1; j < i; j++)
+			assert_int_not_equal(a.seed,
+					     xsave_order_for_vcpu(&o, j).seed);
+	}
+	o = (struct xsave_order){ XSAVE_ORDER_HASH, 7 };
+	assert_int_equal(xsave_order_for_vcpu(&o, 5).seed, 7);
+	o = (struct xsave_order){ XSAVE_ORDER_ASCENDING, 0 };
+	assert_int_equal(xsave_order_for_vcpu(&o, 5).kind,
+			 XSAVE_ORDER_ASCENDING);
 }
 
 /*
@@ -95,7 +134,7 @@ static void test_order_parse_seed(void **state)
 
 		if (!cases[i].ok) {
 			snprintf(want, sizeof(want),
-				 "--xsave-order: '%s' is neither 'ascending' nor 'hash:SEED' (SEED a 64-bit number)",
+				 "--xsave-order: '%s' is neither 'ascending', 'hash:SEED' nor 'hash-vcpu:SEED' (SEED a 64-bit number)",
 				 cases[i].arg);
 			if (ret != -EINVAL || strcmp(err.msg, want))
 				fail_msg("'%s': %d, '%s'", cases[i].arg, ret,
@@ -143,6 +182,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_parse),
+		cmocka_unit_test(test_order_vcpu),
 		cmocka_unit_test(test_order_parse_seed),
 		cmocka_unit_test(test_order_permute),
 	};

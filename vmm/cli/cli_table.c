@@ -7,7 +7,7 @@
 
 bool cli_table_defective(const struct table_build *tb)
 {
-	return tb->p.order.kind == XSAVE_ORDER_HASH;
+	return tb->p.order.kind != XSAVE_ORDER_ASCENDING;
 }
 
 void cli_table_warn_defective(const struct table_build *tb)

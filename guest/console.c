@@ -13,6 +13,20 @@
 
 #define CONSOLE_LINE_MAX 256
 
+/* Held for a whole line: with APs running, lines stay whole. */
+static volatile uint32_t console_lock;
+
+static void lock(void)
+{
+	while (__atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE))
+		__asm__ volatile("pause");
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE);
+}
+
 void console_write(const char *s, size_t len)
 {
 	if (len)
@@ -21,8 +35,10 @@ void console_write(const char *s, size_t len)
 
 void console_putline(const char *s)
 {
+	lock();
 	console_write(s, strlen(s));
 	console_write("\n", 1);
+	unlock();
 }
 
 void console_printf(const char *fmt, ...)
@@ -39,7 +55,9 @@ void console_printf(const char *fmt, ...)
 	if ((size_t)n > sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
+	lock();
 	console_write(buf, (size_t)n);
+	unlock();
 }
 
 void guest_exit(uint8_t v)

@@ -69,7 +69,7 @@ static const char *const exception_names[IDT_VECTORS] = {
 	[30] = "#SX security",
 };
 
-void idt_init(void)
+void idt_load(void)
 {
 	struct {
 		uint16_t limit;
@@ -79,6 +79,11 @@ void idt_init(void)
 		.base = (uint64_t)(uintptr_t)idt,
 	};
 
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+void idt_init(void)
+{
 	for (unsigned int v = 0; v < IDT_VECTORS; v++) {
 		uint64_t a = idt_stubs[v];
 
@@ -90,7 +95,7 @@ void idt_init(void)
 			.offset_hi = (uint32_t)(a >> 32),
 		};
 	}
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	idt_load();
 }
 
 /* NMI, #DF and #MC are never an instruction's answer to being guarded. */

@@ -9,43 +9,67 @@
  *
  * Command line (boot_params cmd_line_ptr): "xsvm.linux=X.Y[.Z]"
  * picks the model (default 6.8), "xsvm.native=0" skips the comparison,
- * "xsvm.probe=1" measures the host's KVM instead (probe.c).
+ * "xsvm.probe=1" measures the host's KVM instead (probe.c), and
+ * "xsvm.topology=sockets=S,cores=C,threads=T" states the vCPUs: the BSP
+ * starts the others (smp.h), each checks its own view (vcpu.h), and the
+ * BSP prints a "problem:" line for each vCPU that disagrees with its
+ * stated topology or with vCPU 0 about leaf 0xD.
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cpuid/linux.h"
 #include "cpuid/service.h"
 #include "cpuid/table.h"
+#include "cpuid/topology.h"
 #include "cpuid/xsave.h"
 #include "guest.h"
 #include "io.h"
 #include "probe.h"
+#include "smp.h"
 #include "svc.h"
+#include "vcpu.h"
 
 #define BP_CMD_LINE_PTR 0x228	/* u32 in boot_params (vmm/boot_params.h) */
+#define BP_E820_ENTRIES 0x1e8	/* u8 */
+#define BP_E820_TABLE	0x2d0	/* 20-byte entries */
+#define E820_RAM	1u
 #define CMDLINE_MAX	0x10000 /* BOOT_CMDLINE_MAX, NUL included */
-#define OPT_VALUE_MAX	16
+#define OPT_VALUE_MAX	64
+#define IDENTITY_END	0x100000000ull /* the boot protocol's identity map */
 
-/* The state the built table is enumerated at: x87 only, no XSS. */
-#define ENUM_XCR0 1
-#define ENUM_XSS  0
+/* Each vCPU's area: struct vcpu_area, then its stack. */
+#define PAGE	    4096u
+#define VCPU_STACK  0x8000u
+#define AREA_SIZE   (((sizeof(struct vcpu_area) + PAGE - 1) & ~(size_t)(PAGE - 1)) + VCPU_STACK)
+/* TSC ticks the BSP waits for the APs' reports: minutes on any CPU. */
+#define DONE_TICKS  (1ull << 40)
 
 struct options {
 	uint32_t version;
 	bool native;
 	bool probe;
+	bool have_topology;
+	struct topology topo;
 };
 
-/* Large values live in .bss, not on the 64 KiB stack. */
-static struct cpuid_table table;
-static struct linux_result result;
+extern char __image_end[];
+
+/* Read by every vCPU, written by the BSP before the APs start. */
+static struct vcpu_plan plan;
+static uint8_t *areas;
 
 static __attribute__((noreturn)) void fail(const char *msg)
 {
 	console_printf("xsvm-guest: %s", msg);
 	guest_exit(GUEST_EXIT_NO_VERDICT);
+}
+
+static struct vcpu_area *area(unsigned int i)
+{
+	return (struct vcpu_area *)(areas + (size_t)i * AREA_SIZE);
 }
 
 /* "name=value" at w (a word of len bytes): the value, or NULL. */
@@ -67,6 +91,7 @@ static const char *option_value(const char *w, size_t len, const char *name,
 static void parse_word(const char *w, size_t len, struct options *o)
 {
 	char buf[OPT_VALUE_MAX];
+	struct xsvm_err err;
 	const char *v;
 
 	if ((v = option_value(w, len, "xsvm.linux", buf))) {
@@ -80,6 +105,11 @@ static void parse_word(const char *w, size_t len, struct options *o)
 		if (strcmp(v, "0") && strcmp(v, "1"))
 			fail("xsvm.probe must be 0 or 1");
 		o->probe = v[0] == '1';
+	} else if ((v = option_value(w, len, "xsvm.topology", buf))) {
+		if (topology_parse(v, 0, &o->topo, &err))
+			console_printf("xsvm-guest: xsvm.topology: %s", err.msg),
+				guest_exit(GUEST_EXIT_NO_VERDICT);
+		o->have_topology = true;
 	}
 }
 
@@ -90,9 +120,9 @@ static void parse_cmdline(uint64_t boot_params, struct options *o)
 	const char *s = (const char *)(uintptr_t)ptr;
 	size_t i = 0, start;
 
+	memset(o, 0, sizeof(*o));
 	o->version = LINUX_DEFAULT_VERSION;
 	o->native = true;
-	o->probe = false;
 	if (!ptr)
 		return;
 	while (i < CMDLINE_MAX && s[i]) {
@@ -106,95 +136,178 @@ static void parse_cmdline(uint64_t boot_params, struct options *o)
 	}
 }
 
-/* Table 0 at XCR0 = x87, XSS = 0; returns how many answers were BAD_STATE. */
-static unsigned int read_built_table(void)
+/* The end of the e820 RAM entry the image ends in (at most 4 GiB), or 0. */
+static uint64_t ram_end(uint64_t boot_params, uint64_t at)
 {
-	struct cpuid_svc_answer a;
-	struct svc_walk w;
-	unsigned int bad = 0;
+	const uint8_t *bp = (const uint8_t *)(uintptr_t)boot_params;
+	unsigned int n = bp[BP_E820_ENTRIES];
 
-	cpuid_table_init(&table);
-	svc_state(CPUID_SVC_TABLE_BUILT, ENUM_XCR0, ENUM_XSS);
-	svc_walk_start(&w, CPUID_SVC_TABLE_BUILT);
-	while (svc_walk_next(&w, &a)) {
-		bad += a.status == CPUID_SVC_BAD_STATE;
-		if (cpuid_table_add(&table, a.leaf, a.subleaf, a.eax, a.ebx,
-				    a.ecx, a.edx))
-			fail("CPUID service: the built table does not fit");
+	for (unsigned int i = 0; i < n && i < 128; i++) {
+		const uint8_t *e = bp + BP_E820_TABLE + 20 * i;
+		uint64_t addr, size;
+		uint32_t type;
+
+		memcpy(&addr, e, 8);
+		memcpy(&size, e + 8, 8);
+		memcpy(&type, e + 16, 4);
+		if (type == E820_RAM && addr <= at && at - addr < size)
+			return addr + size < IDENTITY_END ? addr + size
+							  : IDENTITY_END;
 	}
-	return bad;
+	return 0;
 }
 
-/*
- * Like a kernel that has written XCR0 and XSS: ask again for 0xD.0 and
- * 0xD.1, whose EBX depends on that state.
- */
-static void requery_state(uint32_t v)
+/* The vCPUs' areas, after the image, in RAM the e820 map gives. */
+static void areas_place(uint64_t boot_params, unsigned int nr)
 {
-	struct cpuid_svc_answer a;
-	uint64_t xcr0, xss;
+	uint64_t base = ((uint64_t)(uintptr_t)__image_end + PAGE - 1) &
+			~(uint64_t)(PAGE - 1);
+	uint64_t need = (uint64_t)nr * AREA_SIZE, end = ram_end(boot_params, base);
 
-	linux_enter_state(&table, v, &xcr0, &xss);
-	svc_state(CPUID_SVC_TABLE_BUILT, xcr0, xss);
-	for (uint32_t sub = 0; sub <= 1; sub++) {
-		svc_command(CPUID_SVC_CMD_QUERY, XSAVE_LEAF, sub, &a);
-		if (a.status == CPUID_SVC_NO_ENTRY)
+	if (!end || end - base < need) {
+		console_printf("xsvm-guest: %u vCPUs need %llu KiB of RAM after the image at 0x%llx; the e820 map gives %llu",
+			       nr, (unsigned long long)(need >> 10),
+			       (unsigned long long)base,
+			       (unsigned long long)(end > base ? (end - base) >> 10 : 0));
+		guest_exit(GUEST_EXIT_NO_VERDICT);
+	}
+	areas = (uint8_t *)(uintptr_t)base;
+	for (unsigned int i = 0; i < nr; i++)
+		memset(&area(i)->rep, 0, sizeof(area(i)->rep));
+}
+
+static __attribute__((noreturn)) void ap_entry(uint32_t index)
+{
+	struct vcpu_area *a = area(index);
+
+	idt_load();
+	__atomic_store_n(&a->rep.state, VCPU_ARRIVED, __ATOMIC_RELEASE);
+	vcpu_check_model(a, index, &plan);
+	vcpu_check_view(a, index, &plan, false);
+	__atomic_store_n(&a->rep.state, VCPU_DONE, __ATOMIC_RELEASE);
+	for (;;) {
+		cli();
+		hlt();
+	}
+}
+
+static void ap_entry_call(uint32_t index)
+{
+	ap_entry(index);
+}
+
+/* "vCPU i (APIC ID a)" */
+static const char *who(unsigned int i, char *buf, size_t len)
+{
+	snprintf(buf, len, "vCPU %u (APIC ID %u)", i,
+		 topology_apic_id(&plan.topo, i));
+	return buf;
+}
+
+/* Leaf 0xD of vCPU i against vCPU 0's: true when they agree. */
+static bool same_xsave(unsigned int i)
+{
+	const struct vcpu_area *a = area(i), *b = area(0);
+	const struct vcpu_report *r = &a->rep, *r0 = &b->rep;
+	char w[48];
+
+	if (r->ebx1 != r0->ebx1 || r->ebx0 != r0->ebx0) {
+		bool one = r->ebx1 != r0->ebx1;
+		uint32_t mine = one ? r->ebx1 : r->ebx0,
+			 theirs = one ? r0->ebx1 : r0->ebx0;
+
+		console_printf("xsvm-guest: problem: %s: 0xd.%u EBX %u where vCPU 0 has %u (%+d bytes) at XCR0 0x%llx, XSS 0x%llx; the Linux %s model on it: %s",
+			       who(i, w, sizeof(w)), one ? 1u : 0u, mine,
+			       theirs, (int)(mine - theirs),
+			       (unsigned long long)r->xcr0,
+			       (unsigned long long)r->xss,
+			       linux_release_name(plan.version).s,
+			       r->model_failed ? "it could not run"
+			       : r->passed	? "consistent"
+						: "inconsistent");
+		return false;
+	}
+	for (unsigned int k = 0; k < b->built.nr; k++) {
+		const struct cpuid_entry *e = &b->built.e[k], *f;
+
+		if (e->leaf != XSAVE_LEAF)
 			continue;
-		if (a.status != CPUID_SVC_OK) {
-			console_printf("xsvm-guest: CPUID service: 0xd.%u at XCR0 0x%llx, XSS 0x%llx: status %u; keeping the answer at XCR0 0x%x",
-				       sub, (unsigned long long)xcr0,
-				       (unsigned long long)xss, a.status,
-				       ENUM_XCR0);
-			continue;
+		f = cpuid_table_find(&a->built, e->leaf, e->subleaf);
+		if (!f || f->eax != e->eax || f->ebx != e->ebx ||
+		    f->ecx != e->ecx || f->edx != e->edx) {
+			console_printf("xsvm-guest: problem: %s: 0xd.%u differs from vCPU 0's",
+				       who(i, w, sizeof(w)), e->subleaf);
+			return false;
 		}
-		if (cpuid_table_set(&table, XSAVE_LEAF, sub, a.eax, a.ebx,
-				    a.ecx, a.edx))
-			fail("CPUID service: the built table does not fit");
 	}
+	return true;
 }
 
-/* KVM's read-back table (1) against the CPUID instruction. */
-static void compare_native(void)
+/* One vCPU's report: true when it agrees with its topology and vCPU 0. */
+static bool judge_vcpu(unsigned int i)
 {
-	struct cpuid_svc_answer a;
-	struct svc_walk w;
-	unsigned int n = 0, same = 0;
-	uint32_t cpu[CPUID_NR_REGS];
+	const struct vcpu_report *r = &area(i)->rep;
+	bool ok = true;
+	char w[48];
 
-	svc_state(CPUID_SVC_TABLE_KVM, ENUM_XCR0, ENUM_XSS);
-	svc_walk_start(&w, CPUID_SVC_TABLE_KVM);
-	while (svc_walk_next(&w, &a)) {
-		const uint32_t tab[CPUID_NR_REGS] = {a.eax, a.ebx, a.ecx,
-						     a.edx};
-		bool equal = true;
-
-		cpuid_insn(a.leaf, a.subleaf, cpu);
-		for (unsigned int r = 0; r < CPUID_NR_REGS; r++) {
-			if (tab[r] == cpu[r])
-				continue;
-			equal = false;
-			console_printf("xsvm-guest: native CPUID 0x%x.%x %s: table 0x%08x, cpu 0x%08x",
-				       a.leaf, a.subleaf, cpuid_reg_names[r],
-				       tab[r], cpu[r]);
-		}
-		n++;
-		same += equal;
+	if (r->state != VCPU_DONE) {
+		console_printf("xsvm-guest: problem: %s: %s",
+			       who(i, w, sizeof(w)),
+			       r->state == VCPU_ABSENT
+				       ? "did not start (INIT, SIPI, SIPI)"
+				       : "started but never finished its checks");
+		return false;
 	}
-	console_printf("xsvm-guest: native CPUID matches KVM's table in %u of %u entries",
-		       same, n);
+	if (i && r->lapic_id == topology_apic_id(&plan.topo, i) &&
+	    !same_xsave(i))
+		ok = false;
+	if (r->topo_checked) {
+		for (unsigned int k = 0;
+		     k < r->topo.nr && k < TOPOLOGY_CHECK_MAX; k++)
+			console_printf("xsvm-guest: problem: %s: topology: %s",
+				       who(i, w, sizeof(w)), r->topo.msg[k]);
+		ok &= !r->topo.nr;
+	}
+	if (i && r->native_same != r->native_n)
+		console_printf("xsvm-guest: %s: native CPUID matches its KVM table in %u of %u entries; first: %s",
+			       who(i, w, sizeof(w)), r->native_same,
+			       r->native_n, r->native_first);
+	return ok;
 }
 
-/* Passed: the check passed, or no XSAVE at all and nothing to warn about. */
-static bool model_passed(const struct linux_result *r)
+/* Start every AP, wait for their reports, and judge every vCPU. */
+static bool check_vcpus(void)
 {
-	return r->consistent || (!r->xsave_present && !r->warn_site[0]);
+	unsigned int started = 1, agree = 0, fields = 0;
+	uint64_t t0;
+
+	for (unsigned int i = 1; i < plan.nr; i++)
+		started += smp_start_ap(topology_apic_id(&plan.topo, i), i,
+					(uint64_t)(uintptr_t)area(i) + AREA_SIZE,
+					ap_entry_call, &area(i)->rep.state);
+	t0 = smp_tsc();
+	for (unsigned int i = 1; i < plan.nr; i++) {
+		volatile uint32_t *st = &area(i)->rep.state;
+
+		while (*st == VCPU_ARRIVED && smp_tsc() - t0 < DONE_TICKS)
+			__asm__ volatile("pause");
+	}
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	area(0)->rep.state = VCPU_DONE;
+	for (unsigned int i = 0; i < plan.nr; i++) {
+		agree += judge_vcpu(i);
+		fields += area(i)->rep.topo.checked;
+	}
+	console_printf("xsvm-guest: %u vCPUs (%u sockets x %u cores x %u threads): %u started, %u agree with the topology (%u fields) and with vCPU 0 on leaf 0xd",
+		       plan.nr, plan.topo.sockets, plan.topo.cores,
+		       plan.topo.threads, started, agree, fields);
+	return agree == plan.nr;
 }
 
 void guest_main(uint64_t boot_params)
 {
 	struct options o;
-	struct xsvm_err err;
-	unsigned int bad;
+	struct vcpu_area *a;
 	bool passed;
 
 	parse_cmdline(boot_params, &o);
@@ -202,22 +315,30 @@ void guest_main(uint64_t boot_params)
 		probe_main();
 	if (svc_in(CPUID_SVC_SIG) != CPUID_SVC_SIGNATURE)
 		fail("no CPUID service");
-	bad = read_built_table();
+	plan.version = o.version;
+	plan.native = o.native;
+	plan.have_topology = o.have_topology;
+	plan.topo = o.topo;
+	if (!o.have_topology)
+		topology_default(1, &plan.topo);
+	plan.nr = topology_cpus(&plan.topo);
+	areas_place(boot_params, plan.nr);
+	a = area(0);
+	vcpu_check_model(a, 0, &plan);
 	console_printf("xsvm-guest: test guest, Linux %s model, %u CPUID entries",
-		       linux_release_name(o.version).s, table.nr);
-	if (bad)
-		console_printf("xsvm-guest: CPUID service: %u entries of leaf 0xd answered bad state at XCR0 0x%x, XSS 0x%x",
-			       bad, ENUM_XCR0, ENUM_XSS);
-	requery_state(o.version);
-	if (linux_check(&table, o.version, NULL, &result, &err)) {
-		console_printf("xsvm-guest: Linux model: %s", err.msg);
-		guest_exit(GUEST_EXIT_NO_VERDICT);
-	}
-	for (unsigned int i = 0; i < result.nr_lines; i++)
-		console_putline(result.lines[i]);
+		       linux_release_name(o.version).s, a->built.nr);
+	if (a->rep.bad_state)
+		console_printf("xsvm-guest: CPUID service: %u entries of leaf 0xd answered bad state at XCR0 0x1, XSS 0x0",
+			       a->rep.bad_state);
+	for (unsigned int i = 0; i < a->model.nr_lines; i++)
+		console_putline(a->model.lines[i]);
+	vcpu_check_view(a, 0, &plan, true);
 	if (o.native)
-		compare_native();
-	passed = model_passed(&result);
+		console_printf("xsvm-guest: native CPUID matches KVM's table in %u of %u entries",
+			       a->rep.native_same, a->rep.native_n);
+	passed = a->rep.passed;
+	if (o.have_topology)
+		passed &= check_vcpus();
 	console_putline(passed ? "xsvm-guest: verdict passed"
 			       : "xsvm-guest: verdict problem");
 	guest_exit(passed ? GUEST_EXIT_PASSED : GUEST_EXIT_PROBLEM);

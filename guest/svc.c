@@ -90,3 +90,51 @@ bool svc_walk_next(struct svc_walk *w, struct cpuid_svc_answer *a)
 	w->subleaf = a->subleaf;
 	return true;
 }
+
+static __attribute__((noreturn)) void copy_fail(uint32_t which,
+						 const char *what, uint32_t a,
+						 uint32_t b)
+{
+	console_printf("xsvm-guest: CPUID service: table %u: COPY %s (%u, %u)",
+		       which, what, a, b);
+	guest_exit(GUEST_EXIT_NO_VERDICT);
+}
+
+unsigned int svc_copy(uint32_t which, struct cpuid_svc_record *rec,
+		      struct cpuid_table *t)
+{
+	uint64_t gpa = (uint64_t)(uintptr_t)rec;
+	uint32_t status, n;
+	unsigned int bad = 0;
+
+	svc_out(CPUID_SVC_ADDR_LO, (uint32_t)gpa);
+	svc_out(CPUID_SVC_ADDR_HI, (uint32_t)(gpa >> 32));
+	svc_out(CPUID_SVC_CMD, CPUID_SVC_CMD_COPY);
+	status = svc_in(CPUID_SVC_STATUS);
+	n = svc_in(CPUID_SVC_EAX);
+	/* the VMM wrote rec during the OUT: read it only now */
+	__asm__ volatile("" : : : "memory");
+	if (status != CPUID_SVC_OK)
+		copy_fail(which, "answered status, count", status, n);
+	if (n > CPUID_SVC_COPY_MAX)
+		copy_fail(which, "wrote more records than the buffer holds", n,
+			  CPUID_SVC_COPY_MAX);
+	cpuid_table_init(t);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct cpuid_svc_record *r = &rec[i];
+
+		if (r->status != CPUID_SVC_OK && r->status != CPUID_SVC_BAD_STATE)
+			copy_fail(which, "record with a bad status: record, status",
+				  i, r->status);
+		if (i && (r->leaf < rec[i - 1].leaf ||
+			  (r->leaf == rec[i - 1].leaf &&
+			   r->subleaf <= rec[i - 1].subleaf)))
+			copy_fail(which, "records out of key order: record, leaf",
+				  i, r->leaf);
+		bad += r->status == CPUID_SVC_BAD_STATE;
+		if (cpuid_table_add(t, r->leaf, r->subleaf, r->eax, r->ebx,
+				    r->ecx, r->edx))
+			copy_fail(which, "records do not fit a table", i, n);
+	}
+	return bad;
+}

@@ -31,4 +31,14 @@ struct svc_walk {
 void svc_walk_start(struct svc_walk *w, uint32_t which);
 bool svc_walk_next(struct svc_walk *w, struct cpuid_svc_answer *a);
 
+/*
+ * The whole table `which` at the state set last, with one COPY into rec
+ * (CPUID_SVC_COPY_MAX records), added to t (initialised here). Checked as a
+ * walk is: keys increase, statuses are OK or BAD_STATE. Returns how many
+ * records were BAD_STATE. A VMM that answers otherwise ends the run with no
+ * verdict.
+ */
+unsigned int svc_copy(uint32_t which, struct cpuid_svc_record *rec,
+		      struct cpuid_table *t);
+
 #endif

@@ -17,6 +17,11 @@ void cpuid_service_init(struct cpuid_service *s,
 	s->ans.status = CPUID_SVC_NO_ENTRY;
 }
 
+void cpuid_service_set_mem(struct cpuid_service *s, const struct guest_mem *m)
+{
+	s->mem = m;
+}
+
 static uint32_t get_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
@@ -38,6 +43,42 @@ static uint64_t set_half(uint64_t v, bool high, uint32_t half)
 	return (v & ~0xffffffffull) | half;
 }
 
+/*
+ * COPY: the records built aside, then written whole (little-endian) to a
+ * buffer that is all RAM, or nothing written and BAD_REQUEST.
+ */
+static void copy(struct cpuid_service *s, const struct cpuid_table *t)
+{
+	static const struct cpuid_svc_answer bad = {
+		.status = CPUID_SVC_BAD_REQUEST,
+	};
+	struct cpuid_svc_record rec[CPUID_SVC_COPY_MAX];
+	uint8_t *p = NULL;
+	unsigned int n;
+
+	if (s->mem)
+		p = guest_mem_ptr(s->mem, s->copy_addr, CPUID_SVC_COPY_BYTES);
+	s->copied = 0;
+	if (!t || s->req.table > CPUID_SVC_TABLE_KVM || !p) {
+		s->ans = bad;
+		return;
+	}
+	n = cpuid_svc_copy(t, s->req.table == CPUID_SVC_TABLE_BUILT,
+			   &s->order, &s->req, rec);
+	for (unsigned int i = 0; i < n; i++) {
+		const uint32_t v[7] = {rec[i].leaf, rec[i].subleaf, rec[i].eax,
+				       rec[i].ebx,  rec[i].ecx,	    rec[i].edx,
+				       rec[i].status};
+
+		for (unsigned int j = 0; j < 7; j++)
+			put_le32(p + i * sizeof(rec[0]) + j * 4, v[j]);
+	}
+	memset(&s->ans, 0, sizeof(s->ans));
+	s->ans.status = CPUID_SVC_OK;
+	s->ans.eax = n;
+	s->copied = n;
+}
+
 static void command(struct cpuid_service *s, uint32_t cmd)
 {
 	const struct cpuid_table *t = NULL;
@@ -48,6 +89,10 @@ static void command(struct cpuid_service *s, uint32_t cmd)
 		t = s->built;
 	else if (s->req.table == CPUID_SVC_TABLE_KVM)
 		t = s->seen;
+	if (cmd == CPUID_SVC_CMD_COPY) {
+		copy(s, t);
+		return;
+	}
 	cpuid_svc_answer(t, s->req.table == CPUID_SVC_TABLE_BUILT, &s->order,
 			 &s->req, &s->ans);
 }
@@ -77,6 +122,11 @@ static void reg_write(struct cpuid_service *s, unsigned int off, uint32_t v)
 	case CPUID_SVC_CMD:
 		command(s, v);
 		break;
+	case CPUID_SVC_ADDR_LO:
+	case CPUID_SVC_ADDR_HI:
+		s->copy_addr = set_half(s->copy_addr, off == CPUID_SVC_ADDR_HI,
+					v);
+		break;
 	}
 }
 
@@ -99,8 +149,12 @@ static uint32_t reg_read(const struct cpuid_service *s, unsigned int off)
 		return a->leaf;
 	case CPUID_SVC_ENTRY_SUBLEAF:
 		return a->subleaf;
-	default: /* CPUID_SVC_SIG */
+	case CPUID_SVC_COPIED:
+		return s->copied;
+	case CPUID_SVC_SIG:
 		return CPUID_SVC_SIGNATURE;
+	default: /* CPUID_SVC_ADDR_HI */
+		return 0;
 	}
 }
 

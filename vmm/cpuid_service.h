@@ -7,6 +7,9 @@
  * builder's order) or from KVM's read-back (table 1, as stored), and the
  * answer stays readable until the next command.
  *
+ * A COPY writes its records to guest RAM (cpuid_service_set_mem()); a
+ * service without RAM answers it BAD_REQUEST.
+ *
  * Only aligned 32-bit accesses inside the block count. Any other access
  * (byte, word, misaligned, running past the block) reads all-ones, writes
  * nothing and is counted in bad_accesses. Before the first command the
@@ -21,6 +24,7 @@
 #include "cpuid/service.h"
 #include "cpuid/table.h"
 #include "cpuid/xsave.h"
+#include "guest_mem.h"
 
 struct cpuid_service {
 	struct cpuid_svc_request req;	 /* the registers written so far */
@@ -28,6 +32,9 @@ struct cpuid_service {
 	const struct cpuid_table *built; /* table 0 */
 	const struct cpuid_table *seen;	 /* table 1, KVM's; NULL: none */
 	struct xsave_order order;	 /* the builder's, for 0xD.1 EBX */
+	const struct guest_mem *mem;	 /* where COPY writes; NULL: none */
+	uint64_t copy_addr;
+	uint32_t copied; /* records the last COPY wrote */
 	uint64_t queries;		 /* command writes */
 	uint64_t bad_accesses;		 /* accesses that did not count */
 };
@@ -37,6 +44,9 @@ void cpuid_service_init(struct cpuid_service *s,
 			const struct cpuid_table *built,
 			const struct cpuid_table *seen,
 			const struct xsave_order *o);
+
+/* Guest RAM for COPY; it must outlive the service. */
+void cpuid_service_set_mem(struct cpuid_service *s, const struct guest_mem *m);
 
 /*
  * One access of size bytes at CPUID_SVC_PORT + off, data in the guest's

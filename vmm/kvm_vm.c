@@ -258,6 +258,11 @@ unsigned int vm_cpuid2_count(const struct kvm_cpuid2 *c, unsigned int asked)
 
 int vm_get_cpuid(struct vm *vm, struct cpuid_table *t, struct xsvm_err *err)
 {
+	return vm_get_cpuid_fd(vm->vcpu_fd, t, err);
+}
+
+int vm_get_cpuid_fd(int fd, struct cpuid_table *t, struct xsvm_err *err)
+{
 	unsigned int n = 64;
 
 	for (;;) {
@@ -268,7 +273,7 @@ int vm_get_cpuid(struct vm *vm, struct cpuid_table *t, struct xsvm_err *err)
 		if (!c)
 			return xsvm_err_set(err, ENOMEM, "out of memory");
 		memset(c->entries, 0xff, n * sizeof(c->entries[0]));
-		if (ioctl(vm->vcpu_fd, KVM_GET_CPUID2, c) < 0) {
+		if (ioctl(fd, KVM_GET_CPUID2, c) < 0) {
 			ret = errno == E2BIG && n < 4096
 				      ? 1
 				      : sys_fail(err, "KVM_GET_CPUID2");

@@ -76,6 +76,7 @@ int vm_add_ap(struct vm *vm, uint32_t id, struct xsvm_err *err);
  * holds on every kernel version (see vm_cpuid2_count()).
  */
 int vm_get_cpuid(struct vm *vm, struct cpuid_table *t, struct xsvm_err *err);
+int vm_get_cpuid_fd(int fd, struct cpuid_table *t, struct xsvm_err *err);
 
 /* The filler of entries KVM_GET_CPUID2 did not write. */
 #define VM_CPUID_UNSET 0xffffffffu

@@ -90,7 +90,13 @@ struct machine {
 	struct guest_mem mem;
 	struct vm vm;
 	struct uart uart;
-	struct cpuid_service svc;
+	/*
+	 * With more than one vCPU: each vCPU's table (topology stage) and
+	 * KVM's read-back of it (vseen[0] unused: the BSP's is r->seen).
+	 */
+	unsigned int nr_vcpus;
+	struct cpuid_table *vtab, *vseen;
+	struct cpuid_service *svc; /* one per vCPU */
 	struct probe_dev probe;
 	struct console con;
 	bool con_open;
@@ -208,50 +214,62 @@ static int install_on(struct machine *m, int fd, const struct cpuid_table *t,
 	return ret;
 }
 
-static unsigned int nr_cpus(const struct machine *m)
-{
-	return m->c->topo.sockets ? topology_cpus(&m->c->topo) : 1;
-}
-
 /*
- * vCPU index's copy of the table (topology_vcpu_table()) installed on fd;
- * the BSP's is kept in *bsp (when not NULL) to compare KVM's view with.
- * One vCPU keeps the VM's table as it is.
+ * vCPU index's copy of the table (topology_vcpu_table()), kept in
+ * m->vtab[index] and installed on fd. One vCPU keeps the VM's table as
+ * it is.
  */
 static int install_vcpu(struct machine *m, unsigned int index, int fd,
-			struct cpuid_table *bsp, struct xsvm_err *err)
+			struct xsvm_err *err)
 {
 	struct topology_result *tr;
 	struct cpuid_table *t;
 	int ret;
 
-	if (nr_cpus(m) == 1) {
-		if (bsp)
-			*bsp = *m->table;
+	if (m->nr_vcpus == 1)
 		return install_on(m, fd, m->table, err);
-	}
-	t = malloc(sizeof(*t));
 	tr = malloc(sizeof(*tr));
-	if (!t || !tr) {
-		free(t);
-		free(tr);
+	if (!tr)
 		return xsvm_err_set(err, ENOMEM, "out of memory");
-	}
+	t = &m->vtab[index];
 	*t = *m->table;
 	ret = topology_vcpu_table(t, &m->c->topo, index, tr, err);
 	if (!ret)
 		ret = install_on(m, fd, t, err);
-	if (bsp)
-		*bsp = *t;
-	free(t);
 	free(tr);
 	return ret;
+}
+
+/* The table vCPU index was given: its own, or the VM's with one vCPU. */
+static const struct cpuid_table *vcpu_table(const struct machine *m,
+					    unsigned int index)
+{
+	return m->nr_vcpus == 1 ? m->table : &m->vtab[index];
+}
+
+/*
+ * An AP starts in real mode, and enters 64-bit mode only when the table
+ * has long mode: KVM refuses the guest's EFER.LME without it. Checked
+ * before the host is touched.
+ */
+static int check_ap_table(const struct machine *m,
+			  const struct cpuid_table *t, struct xsvm_err *err)
+{
+	unsigned int n = m->c->topo.sockets ? topology_cpus(&m->c->topo) : 1;
+
+	if (n == 1 ||
+	    (cpuid_table_reg(t, 0x80000000u, 0, CPUID_EAX) >= 0x80000001u &&
+	     (cpuid_table_reg(t, 0x80000001u, 0, CPUID_EDX) & (1u << 29))))
+		return 0;
+	return xsvm_err_set(err, EINVAL,
+			    "--cpus %u: the table has no long mode (CPUID 0x80000001 EDX[29]), so no AP can enter 64-bit mode (KVM refuses EFER.LME); a leaf 0xd dump without the extended leaves boots one vCPU only",
+			    n);
 }
 
 /* The APs, each with its own table, and the MP table that names them. */
 static int create_aps(struct machine *m, struct xsvm_err *err)
 {
-	unsigned int n = nr_cpus(m), max = vm_max_vcpus(&m->vm);
+	unsigned int n = m->nr_vcpus, max = vm_max_vcpus(&m->vm);
 	uint32_t ids[VM_MAX_VCPUS];
 	int ret;
 
@@ -268,41 +286,63 @@ static int create_aps(struct machine *m, struct xsvm_err *err)
 		ids[i] = topology_apic_id(&m->c->topo, i);
 		ret = vm_add_ap(&m->vm, ids[i], err);
 		if (!ret)
-			ret = install_vcpu(m, i, m->vm.aps[i - 1].fd, NULL,
-					   err);
+			ret = install_vcpu(m, i, m->vm.aps[i - 1].fd, err);
+		if (!ret)
+			ret = vm_get_cpuid_fd(m->vm.aps[i - 1].fd,
+					      &m->vseen[i], err);
 		if (ret)
 			return ret;
 	}
 	return mptable_write(&m->mem, ids, n, err);
 }
 
+/* Per-vCPU tables and services for m->nr_vcpus vCPUs. */
+static int alloc_vcpus(struct machine *m, struct xsvm_err *err)
+{
+	unsigned int n = m->nr_vcpus;
+
+	m->svc = calloc(n, sizeof(*m->svc));
+	if (n > 1) {
+		m->vtab = calloc(n, sizeof(*m->vtab));
+		m->vseen = calloc(n, sizeof(*m->vseen));
+	}
+	if (!m->svc || (n > 1 && (!m->vtab || !m->vseen)))
+		return xsvm_err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+static void free_vcpus(struct machine *m)
+{
+	free(m->svc);
+	free(m->vtab);
+	free(m->vseen);
+	m->svc = NULL;
+	m->vtab = m->vseen = NULL;
+}
+
 /* The VM, the table installed and read back, the vCPU at the entry. */
 static int create_vm(struct machine *m, struct xsvm_err *err)
 {
 	struct machine_result *r = m->r;
-	struct cpuid_table *bsp;
 	int ret;
 
 	/* the permission must come before the first vCPU exists */
 	if (xsave_supported_user(m->table) & XFEATURE_BIT(XFEATURE_XTILE_DATA))
 		(void)host_request_amx_guest_perm();
-	bsp = malloc(sizeof(*bsp));
-	if (!bsp)
-		return xsvm_err_set(err, ENOMEM, "out of memory");
-	ret = vm_create(&m->vm, &m->mem, err);
+	m->nr_vcpus = m->c->topo.sockets ? topology_cpus(&m->c->topo) : 1;
+	ret = alloc_vcpus(m, err);
 	if (!ret)
-		ret = install_vcpu(m, 0, m->vm.vcpu_fd, bsp, err);
+		ret = vm_create(&m->vm, &m->mem, err);
+	if (!ret)
+		ret = install_vcpu(m, 0, m->vm.vcpu_fd, err);
 	if (!ret)
 		ret = vm_get_cpuid(&m->vm, &r->seen, err);
-	if (ret) {
-		free(bsp);
+	if (ret)
 		return ret;
-	}
 	/* KVM's view against what the BSP was given */
-	r->installed_hash = cpuid_table_hash(bsp);
+	r->installed_hash = cpuid_table_hash(vcpu_table(m, 0));
 	r->seen_hash = cpuid_table_hash(&r->seen);
-	cpuid_table_diff(bsp, &r->seen, &r->fidelity);
-	free(bsp);
+	cpuid_table_diff(vcpu_table(m, 0), &r->seen, &r->fidelity);
 	ret = vcpu_enter_state(m, err);
 	if (!ret)
 		ret = create_aps(m, err);
@@ -404,10 +444,16 @@ static int run_guest(struct machine *m)
 	uart_init(&m->uart, &m->con);
 	uart_set_irq(&m->uart, uart_irq, m);
 	term_input_attach(c->input, &m->uart);
-	cpuid_service_init(&m->svc, m->table, &r->seen, &m->order);
+	for (unsigned int i = 0; i < m->nr_vcpus; i++) {
+		struct xsave_order o = xsave_order_for_vcpu(&m->order, i);
+
+		cpuid_service_init(&m->svc[i], vcpu_table(m, i),
+				   i ? &m->vseen[i] : &r->seen, &o);
+		cpuid_service_set_mem(&m->svc[i], &m->mem);
+	}
 	if (c->probe)
 		probe_dev_init(&m->probe, c->probe, &m->mem);
-	run_loop(&m->vm, &m->uart, &m->svc, c->probe ? &m->probe : NULL,
+	run_loop(&m->vm, &m->uart, m->svc, c->probe ? &m->probe : NULL,
 		 &m->con, &r->verdict, &c->run, &r->run, &r->stats);
 	term_input_attach(c->input, NULL);
 	r->console_in_bytes = m->uart.rx_bytes;
@@ -416,6 +462,7 @@ static int run_guest(struct machine *m)
 	r->console_bytes = m->con.bytes;
 	r->console_errno = -console_sync(&m->con);
 	vm_destroy(&m->vm);
+	free_vcpus(m);
 	predict(m);
 	return 0;
 }
@@ -466,6 +513,10 @@ int machine_boot(struct machine *m, const struct cpuid_table *table,
 
 	m->table = table;
 	m->order = *order;
+	r->order = *order;
+	ret = check_ap_table(m, table, err);
+	if (ret)
+		return ret; /* r->failure: still MACHINE_BAD_INPUT */
 	r->failure = MACHINE_KVM_FAILED;
 	ret = create_vm(m, err);
 	r->ns_setup += monotonic_ns() - t0;
@@ -484,6 +535,7 @@ int machine_next(struct machine *m, struct machine_result *r,
 	int ret;
 
 	vm_destroy(&m->vm);
+	free_vcpus(m);
 	guest_mem_free(&m->mem);
 	memset(r, 0, sizeof(*r));
 	r->failure = MACHINE_BAD_INPUT;
@@ -506,6 +558,7 @@ void machine_free(struct machine *m)
 	if (m->con_open)
 		(void)console_close(&m->con);
 	vm_destroy(&m->vm);
+	free_vcpus(m);
 	guest_mem_free(&m->mem);
 	if (m->have_img)
 		kernel_image_free(&m->img);

@@ -80,6 +80,7 @@ struct machine_result {
 	struct verdict verdict;
 	struct run_result run;
 	struct run_stats stats;
+	struct xsave_order order; /* the boot's, from machine_boot() */
 	uint64_t ns_setup; /* reading files, loading, creating the VM */
 	int console_errno; /* a failed write to the console file */
 	uint64_t console_bytes;

@@ -555,7 +555,7 @@ static void aps_start(struct run_ctx *bsp)
 		a->l = *bsp;
 		a->l.fd = vm->aps[i].fd;
 		a->l.run = vm->aps[i].run;
-		a->l.svc = NULL;
+		a->l.svc = bsp->svc ? &bsp->svc[a->index] : NULL;
 		a->l.probe = NULL;
 		a->l.r = &a->r;
 		a->l.s = &a->s;
@@ -595,6 +595,8 @@ static void aps_stop_all(struct vm *vm, struct run_stats *s)
 			continue;
 		pthread_join(aps[i].tid, NULL);
 		s->vcpu_exits[i + 1] = aps[i].s.exits;
+		s->svc_queries += aps[i].s.svc_queries;
+		s->svc_bad_accesses += aps[i].s.svc_bad_accesses;
 	}
 	s->nr_vcpus = vm->nr_aps + 1;
 	s->vcpu_exits[0] = s->exits;

@@ -146,6 +146,7 @@ struct run_ctx {
 void run_dispatch(struct run_ctx *x);
 
 /*
+ * svc is one CPUID service per vCPU (svc[0] the BSP's, svc[i] aps[i - 1]'s).
  * svc and probe may be NULL: their ports then read all-ones like any port
  * no device owns. With probe, an instruction KVM cannot emulate becomes a
  * #UD for the guest (up to PROBE_MAX_HOST_FAILURES) instead of the end.

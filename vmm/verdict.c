@@ -156,6 +156,13 @@ static void note_markers(struct verdict *v, const char *s)
 		v->init_started = true;
 	if (starts(s, "xsvm-guest: dmesg done"))
 		v->dmesg_done = true;
+	/* the test guest's own finding, beyond the kernel's lines */
+	if (starts(s, "xsvm-guest: problem: ")) {
+		if (v->verdict != VERDICT_PROBLEM)
+			text_copy(v->problem, sizeof(v->problem),
+				  s + strlen("xsvm-guest: problem: "));
+		v->verdict = VERDICT_PROBLEM;
+	}
 	if (!v->have_guest_verdict && starts(s, "xsvm-guest: verdict ")) {
 		text_copy(v->guest_verdict, sizeof(v->guest_verdict),
 			  s + strlen("xsvm-guest: verdict "));

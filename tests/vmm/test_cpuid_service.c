@@ -14,6 +14,7 @@
 #include "cpuid/builder.h"
 #include "test_util.h"
 #include "vmm/cpuid_service.h"
+#include "vmm/guest_mem.h"
 #include "vmm/run.h"
 
 static struct cpuid_table built, seen;
@@ -438,10 +439,109 @@ static void test_dispatch_io_offset_wraps(void **state)
 	test_free(d);
 }
 
+static uint32_t le32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* COPY writes, in guest RAM, exactly what NEXT answers entry by entry. */
+static void test_copy(void **state)
+{
+	const uint64_t gpa = 0x3000;
+	struct cpuid_service s, w;
+	struct xsvm_err err = { { 0 } };
+	struct guest_mem m;
+	const uint8_t *rec;
+	uint32_t n = 0;
+
+	(void)state;
+	assert_int_equal(guest_mem_alloc(&m, 16u << 20, &err), 0);
+	cpuid_service_init(&s, &built, &seen, &hash1);
+	cpuid_service_set_mem(&s, &m);
+	wr(&s, CPUID_SVC_ADDR_LO, (uint32_t)gpa);
+	wr(&s, CPUID_SVC_ADDR_HI, 0);
+	request(&s, CPUID_SVC_TABLE_BUILT, 0, 0, 0x600e7, 0x800,
+		CPUID_SVC_CMD_COPY);
+	assert_int_equal(rd(&s, CPUID_SVC_STATUS), CPUID_SVC_OK);
+	assert_int_equal(rd(&s, CPUID_SVC_EAX), built.nr);
+	assert_int_equal(rd(&s, CPUID_SVC_COPIED), built.nr);
+	assert_int_equal(s.queries, 1);
+	rec = guest_mem_ptr(&m, gpa, CPUID_SVC_COPY_BYTES);
+	assert_non_null(rec);
+	cpuid_service_init(&w, &built, &seen, &hash1);
+	request(&w, CPUID_SVC_TABLE_BUILT, CPUID_SVC_FIRST, CPUID_SVC_FIRST,
+		0x600e7, 0x800, CPUID_SVC_CMD_NEXT);
+	while (rd(&w, CPUID_SVC_STATUS) != CPUID_SVC_NO_ENTRY) {
+		const uint8_t *r = rec + n * 28;
+
+		assert_int_equal(le32_at(r), rd(&w, CPUID_SVC_ENTRY_LEAF));
+		assert_int_equal(le32_at(r + 4), rd(&w, CPUID_SVC_ENTRY_SUBLEAF));
+		assert_int_equal(le32_at(r + 8), rd(&w, CPUID_SVC_EAX));
+		assert_int_equal(le32_at(r + 12), rd(&w, CPUID_SVC_EBX));
+		assert_int_equal(le32_at(r + 16), rd(&w, CPUID_SVC_ECX));
+		assert_int_equal(le32_at(r + 20), rd(&w, CPUID_SVC_EDX));
+		assert_int_equal(le32_at(r + 24), rd(&w, CPUID_SVC_STATUS));
+		n++;
+		request(&w, CPUID_SVC_TABLE_BUILT, rd(&w, CPUID_SVC_ENTRY_LEAF),
+			rd(&w, CPUID_SVC_ENTRY_SUBLEAF), 0x600e7, 0x800,
+			CPUID_SVC_CMD_NEXT);
+	}
+	assert_int_equal(n, built.nr);
+	/* 0xD.1 EBX at that state, in hash:1: the #708 size */
+	for (n = 0; n < built.nr; n++)
+		if (built.e[n].leaf == 0xd && built.e[n].subleaf == 1)
+			break;
+	assert_int_equal(le32_at(rec + 28 * n), 0xd);
+	assert_int_equal(le32_at(rec + 28 * n + 4), 1);
+	assert_int_equal(le32_at(rec + 28 * n + 12), 10704);
+	guest_mem_free(&m);
+}
+
+/* A buffer not wholly in RAM, or no RAM at all: BAD_REQUEST, nothing written. */
+static void test_copy_refused(void **state)
+{
+	struct cpuid_service s;
+	struct xsvm_err err = { { 0 } };
+	struct guest_mem m;
+	const uint64_t addrs[] = {
+		(16u << 20) - CPUID_SVC_COPY_BYTES + 4,
+		16u << 20,
+		~0ull - 8,
+	};
+
+	(void)state;
+	assert_int_equal(guest_mem_alloc(&m, 16u << 20, &err), 0);
+	for (unsigned int i = 0; i < 3; i++) {
+		cpuid_service_init(&s, &built, &seen, &hash1);
+		cpuid_service_set_mem(&s, &m);
+		wr(&s, CPUID_SVC_ADDR_LO, (uint32_t)addrs[i]);
+		wr(&s, CPUID_SVC_ADDR_HI, (uint32_t)(addrs[i] >> 32));
+		request(&s, CPUID_SVC_TABLE_BUILT, 0, 0, 1, 0, CPUID_SVC_CMD_COPY);
+		expect(&s, CPUID_SVC_BAD_REQUEST, 0, 0, 0, 0, 0, 0);
+		assert_int_equal(rd(&s, CPUID_SVC_COPIED), 0);
+	}
+	/* the last dword of RAM stays as it was */
+	assert_int_equal(*(uint32_t *)guest_mem_ptr(&m, (16u << 20) - 4, 4), 0);
+	cpuid_service_init(&s, &built, &seen, &hash1);
+	wr(&s, CPUID_SVC_ADDR_LO, 0x3000);
+	request(&s, CPUID_SVC_TABLE_KVM, 0, 0, 1, 0, CPUID_SVC_CMD_COPY);
+	expect(&s, CPUID_SVC_BAD_REQUEST, 0, 0, 0, 0, 0, 0);
+	cpuid_service_init(&s, &built, NULL, &hash1);
+	cpuid_service_set_mem(&s, &m);
+	wr(&s, CPUID_SVC_ADDR_LO, 0x3000);
+	request(&s, CPUID_SVC_TABLE_KVM, 0, 0, 1, 0, CPUID_SVC_CMD_COPY);
+	expect(&s, CPUID_SVC_BAD_REQUEST, 0, 0, 0, 0, 0, 0);
+	assert_int_equal(rd(&s, CPUID_SVC_ADDR_HI), 0);
+	guest_mem_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signature),
+		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_copy_refused),
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_halves),
 		cmocka_unit_test(test_kvm_table),

@@ -72,8 +72,8 @@ void cli_run_usage(FILE *f)
 	      "[--cpuid SOURCE]\n"
 	      "                [--policy NAME|FILE] [--xfam MASK] [--xcr0 "
 	      "MASK] [--xss MASK]\n"
-	      "                [--xsave-order ascending|hash:SEED] [--linux "
-	      "VER] [--mem MIB]\n"
+	      "                [--xsave-order ascending|hash:SEED|hash-vcpu:SEED]\n"
+	      "                [--linux VER] [--mem MIB]\n"
 	      "                [--timeout SEC] [--console FILE] [--report "
 	      "FILE] [--full-boot]\n"
 	      "                [--quiet] [--boots N] [--cpus N] [--topology "
@@ -146,7 +146,11 @@ void cli_run_usage(FILE *f)
 	      "vCPU gets\n"
 	      "                     the table with its own APIC ID and the "
 	      "topology's\n"
-	      "                     leaves, and the guest an MP table\n"
+	      "                     leaves, and the guest an MP table; the test\n"
+	      "                     guest starts every vCPU (INIT, SIPI) and each\n"
+	      "                     checks its own CPUID, topology and leaf 0xd;\n"
+	      "                     under hash-vcpu:SEED each vCPU's CPUID service\n"
+	      "                     answers in an order of its own\n"
 	      "  -h, --help         this help\n"
 	      "\n"
 	      "When a kernel warns \"XSAVE consistency problem: size S != "
@@ -315,17 +319,24 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 
 /*
  * A kernel gets the default command line; the built-in test guest gets the
- * Linux version to model. --append follows either.
+ * Linux version to model and, with vCPUs, the topology to check them
+ * against. --append follows either.
  */
 static int build_cmdline(struct run_opts *o)
 {
-	char guest[48];
+	const struct topology *t = &o->mc.topo;
+	char guest[128];
 	const char *base = RUN_DEFAULT_CMDLINE;
 	size_t n;
 
 	if (o->mc.kernel_image) {
-		snprintf(guest, sizeof(guest), "xsvm.linux=%s",
-			 linux_release_name(o->table.linux_version).s);
+		n = (size_t)snprintf(guest, sizeof(guest), "xsvm.linux=%s",
+				     linux_release_name(o->table.linux_version).s);
+		/* more than one vCPU: the guest starts and checks them all */
+		if (topology_cpus(t) > 1)
+			snprintf(guest + n, sizeof(guest) - n,
+				 " xsvm.topology=sockets=%u,cores=%u,threads=%u",
+				 t->sockets, t->cores, t->threads);
 		base = guest;
 	}
 	n = strlen(base) + (o->append ? strlen(o->append) + 1 : 0) + 1;

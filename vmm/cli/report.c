@@ -168,7 +168,8 @@ static const char *verdict_of(const struct report *rep)
 
 /*
  * With more than one vCPU: the topology, and each vCPU's APIC ID and
- * exits (one vCPU's report has none of it, as before vCPUs were counted).
+ * exits (one vCPU's report has none of it, as before vCPUs were counted);
+ * under hash-vcpu:SEED also the order each vCPU's CPUID service answers in.
  */
 static void vcpus(struct json_writer *w, const struct machine_config *c,
 		  const struct machine_result *r)
@@ -191,6 +192,14 @@ static void vcpus(struct json_writer *w, const struct machine_config *c,
 		json_u64(w, "exits", i < r->stats.nr_vcpus
 					     ? r->stats.vcpu_exits[i]
 					     : 0);
+		if (r->order.kind == XSAVE_ORDER_HASH_VCPU) {
+			struct xsave_order o = xsave_order_for_vcpu(&r->order, i);
+			char buf[48];
+
+			o.kind = XSAVE_ORDER_HASH;
+			xsave_order_format(&o, buf, sizeof(buf));
+			json_string(w, "order", buf);
+		}
 		json_end_object(w);
 	}
 	json_end_array(w);

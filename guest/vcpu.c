@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+#include <stdio.h>
+#include <string.h>
+
+#include "cpuid/xsave.h"
+#include "guest.h"
+#include "io.h"
+#include "smp.h"
+#include "svc.h"
+#include "vcpu.h"
+
+/* The state the built table is enumerated at: x87 only, no XSS. */
+#define ENUM_XCR0 1
+#define ENUM_XSS  0
+
+static __attribute__((noreturn)) void fail(const char *msg)
+{
+	console_printf("xsvm-guest: %s", msg);
+	guest_exit(GUEST_EXIT_NO_VERDICT);
+}
+
+/*
+ * Like a kernel that has written XCR0 and XSS: ask again for 0xD.0 and
+ * 0xD.1, whose EBX depends on that state.
+ */
+static void requery_state(struct vcpu_area *a, uint32_t v)
+{
+	struct vcpu_report *r = &a->rep;
+	struct cpuid_svc_answer ans;
+
+	linux_enter_state(&a->built, v, &r->xcr0, &r->xss);
+	svc_state(CPUID_SVC_TABLE_BUILT, r->xcr0, r->xss);
+	for (uint32_t sub = 0; sub <= 1; sub++) {
+		svc_command(CPUID_SVC_CMD_QUERY, XSAVE_LEAF, sub, &ans);
+		if (ans.status == CPUID_SVC_NO_ENTRY)
+			continue;
+		if (ans.status != CPUID_SVC_OK) {
+			console_printf("xsvm-guest: CPUID service: 0xd.%u at XCR0 0x%llx, XSS 0x%llx: status %u; keeping the answer at XCR0 0x%x",
+				       sub, (unsigned long long)r->xcr0,
+				       (unsigned long long)r->xss, ans.status,
+				       ENUM_XCR0);
+			continue;
+		}
+		if (cpuid_table_set(&a->built, XSAVE_LEAF, sub, ans.eax,
+				    ans.ebx, ans.ecx, ans.edx))
+			fail("CPUID service: the built table does not fit");
+	}
+	r->ebx0 = cpuid_table_reg(&a->built, XSAVE_LEAF, 0, CPUID_EBX);
+	r->ebx1 = cpuid_table_reg(&a->built, XSAVE_LEAF, 1, CPUID_EBX);
+}
+
+/* Passed: the check passed, or no XSAVE at all and nothing to warn about. */
+static bool model_passed(const struct linux_result *r)
+{
+	return r->consistent || (!r->xsave_present && !r->warn_site[0]);
+}
+
+/*
+ * KVM's read-back table (1) against the CPUID instruction, into a->native.
+ * print: each difference goes to the console (the BSP's way); else the
+ * first is kept in the report.
+ */
+static void compare_native(struct vcpu_area *a, bool print)
+{
+	struct vcpu_report *r = &a->rep;
+
+	svc_state(CPUID_SVC_TABLE_KVM, ENUM_XCR0, ENUM_XSS);
+	svc_copy(CPUID_SVC_TABLE_KVM, a->rec, &a->kvm);
+	cpuid_table_init(&a->native);
+	for (unsigned int i = 0; i < a->kvm.nr; i++) {
+		const struct cpuid_entry *e = &a->kvm.e[i];
+		const uint32_t tab[CPUID_NR_REGS] = {e->eax, e->ebx, e->ecx,
+						     e->edx};
+		uint32_t cpu[CPUID_NR_REGS];
+		bool equal = true;
+
+		cpuid_insn(e->leaf, e->subleaf, cpu);
+		(void)cpuid_table_add(&a->native, e->leaf, e->subleaf, cpu[0],
+				      cpu[1], cpu[2], cpu[3]);
+		for (unsigned int reg = 0; reg < CPUID_NR_REGS; reg++) {
+			if (tab[reg] == cpu[reg])
+				continue;
+			if (print)
+				console_printf("xsvm-guest: native CPUID 0x%x.%x %s: table 0x%08x, cpu 0x%08x",
+					       e->leaf, e->subleaf,
+					       cpuid_reg_names[reg], tab[reg],
+					       cpu[reg]);
+			else if (equal && !r->native_first[0])
+				snprintf(r->native_first,
+					 sizeof(r->native_first),
+					 "0x%x.%x %s: table 0x%08x, cpu 0x%08x",
+					 e->leaf, e->subleaf,
+					 cpuid_reg_names[reg], tab[reg],
+					 cpu[reg]);
+			equal = false;
+		}
+		r->native_n++;
+		r->native_same += equal;
+	}
+}
+
+void vcpu_check_model(struct vcpu_area *a, unsigned int index,
+		      const struct vcpu_plan *p)
+{
+	struct vcpu_report *r = &a->rep;
+	struct xsvm_err err;
+
+	r->lapic_id = lapic_id();
+	svc_state(CPUID_SVC_TABLE_BUILT, ENUM_XCR0, ENUM_XSS);
+	r->bad_state = svc_copy(CPUID_SVC_TABLE_BUILT, a->rec, &a->built);
+	requery_state(a, p->version);
+	if (linux_check(&a->built, p->version, NULL, &a->model, &err)) {
+		r->model_failed = true;
+		if (!index) {
+			console_printf("xsvm-guest: Linux model: %s", err.msg);
+			guest_exit(GUEST_EXIT_NO_VERDICT);
+		}
+	} else {
+		r->passed = model_passed(&a->model);
+	}
+}
+
+void vcpu_check_view(struct vcpu_area *a, unsigned int index,
+		     const struct vcpu_plan *p, bool print)
+{
+	struct vcpu_report *r = &a->rep;
+
+	if (!p->native)
+		return;
+	compare_native(a, print);
+	if (p->have_topology) {
+		r->topo_checked = true;
+		topology_check(&a->native, &p->topo, index, r->lapic_id,
+			       &r->topo);
+	}
+}

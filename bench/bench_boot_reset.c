@@ -20,6 +20,8 @@
  */
 #include <errno.h>
 #include <linux/kvm.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,7 @@
 
 #define CODE_GPA 0x1000u
 #define MSR_MAX 512u
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const unsigned char code[] = {0xe6, 0x80}; /* out 0x80, al */
 
@@ -124,45 +127,64 @@ static void msr_list(struct vm *vm, struct initial *s)
 	}
 }
 
+/*
+ * A piece of state that one KVM_GET_x reads and one KVM_SET_x puts back,
+ * on the VM's fd or the vCPU's: the field of struct initial that holds it,
+ * of the struct type (and so the size) the two ioctl numbers encode. Saved
+ * and restored in this order; the MSRs, a list of its own, come last.
+ */
+struct piece {
+	unsigned long get, set;
+	const char *get_name, *set_name;
+	size_t offset;
+	bool on_vm;
+};
+
+#define PIECE(x, field, vm_fd)                                       \
+	{KVM_GET_##x, KVM_SET_##x, "KVM_GET_" #x, "KVM_SET_" #x,     \
+	 offsetof(struct initial, field), vm_fd}
+
+static const struct piece pieces[] = {
+	PIECE(SREGS, sregs, false),
+	PIECE(REGS, regs, false),
+	PIECE(FPU, fpu, false),
+	PIECE(XCRS, xcrs, false),
+	PIECE(LAPIC, lapic, false),
+	PIECE(VCPU_EVENTS, events, false),
+	PIECE(MP_STATE, mp, false),
+	PIECE(IRQCHIP, chip[0], true),
+	PIECE(IRQCHIP, chip[1], true),
+	PIECE(IRQCHIP, chip[2], true),
+	PIECE(PIT2, pit, true),
+};
+
+static void *piece_of(struct initial *s, const struct piece *p)
+{
+	return (char *)s + p->offset;
+}
+
+static int piece_fd(struct vm *vm, const struct piece *p)
+{
+	return p->on_vm ? vm->vm_fd : vm->vcpu_fd;
+}
+
 static void save(struct vm *vm, struct initial *s)
 {
-	int i;
-
-	xioctl(vm->vcpu_fd, KVM_GET_SREGS, &s->sregs, "KVM_GET_SREGS");
-	xioctl(vm->vcpu_fd, KVM_GET_REGS, &s->regs, "KVM_GET_REGS");
-	xioctl(vm->vcpu_fd, KVM_GET_FPU, &s->fpu, "KVM_GET_FPU");
-	xioctl(vm->vcpu_fd, KVM_GET_XCRS, &s->xcrs, "KVM_GET_XCRS");
-	xioctl(vm->vcpu_fd, KVM_GET_LAPIC, &s->lapic, "KVM_GET_LAPIC");
-	xioctl(vm->vcpu_fd, KVM_GET_VCPU_EVENTS, &s->events,
-	       "KVM_GET_VCPU_EVENTS");
-	xioctl(vm->vcpu_fd, KVM_GET_MP_STATE, &s->mp, "KVM_GET_MP_STATE");
-	for (i = 0; i < 3; i++) {
+	/* KVM_GET_IRQCHIP reads the chip named in the struct */
+	for (unsigned int i = 0; i < ARRAY_SIZE(s->chip); i++)
 		s->chip[i].chip_id = i;
-		xioctl(vm->vm_fd, KVM_GET_IRQCHIP, &s->chip[i],
-		       "KVM_GET_IRQCHIP");
-	}
-	xioctl(vm->vm_fd, KVM_GET_PIT2, &s->pit, "KVM_GET_PIT2");
+	for (size_t i = 0; i < ARRAY_SIZE(pieces); i++)
+		xioctl(piece_fd(vm, &pieces[i]), pieces[i].get,
+		       piece_of(s, &pieces[i]), pieces[i].get_name);
 	msr_list(vm, s);
 }
 
 static void restore(struct vm *vm, struct initial *s)
 {
-	int i, n;
-
-	xioctl(vm->vcpu_fd, KVM_SET_SREGS, &s->sregs, "KVM_SET_SREGS");
-	xioctl(vm->vcpu_fd, KVM_SET_REGS, &s->regs, "KVM_SET_REGS");
-	xioctl(vm->vcpu_fd, KVM_SET_FPU, &s->fpu, "KVM_SET_FPU");
-	xioctl(vm->vcpu_fd, KVM_SET_XCRS, &s->xcrs, "KVM_SET_XCRS");
-	xioctl(vm->vcpu_fd, KVM_SET_LAPIC, &s->lapic, "KVM_SET_LAPIC");
-	xioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &s->events,
-	       "KVM_SET_VCPU_EVENTS");
-	xioctl(vm->vcpu_fd, KVM_SET_MP_STATE, &s->mp, "KVM_SET_MP_STATE");
-	for (i = 0; i < 3; i++)
-		xioctl(vm->vm_fd, KVM_SET_IRQCHIP, &s->chip[i],
-		       "KVM_SET_IRQCHIP");
-	xioctl(vm->vm_fd, KVM_SET_PIT2, &s->pit, "KVM_SET_PIT2");
-	n = ioctl(vm->vcpu_fd, KVM_SET_MSRS, s->msrs);
-	if (n < 0)
+	for (size_t i = 0; i < ARRAY_SIZE(pieces); i++)
+		xioctl(piece_fd(vm, &pieces[i]), pieces[i].set,
+		       piece_of(s, &pieces[i]), pieces[i].set_name);
+	if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, s->msrs) < 0)
 		die("KVM_SET_MSRS");
 }
 

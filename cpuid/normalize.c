@@ -7,18 +7,12 @@ static void set_bits(struct cpuid_entry *e, enum cpuid_reg reg, uint32_t bits,
 		     const char *why, struct normalize_result *r)
 {
 	uint32_t v = cpuid_entry_reg(e, reg);
-	struct policy_change *c;
 
 	if ((v & bits) == bits)
 		return;
-	c = &r->changes[r->nr_changes++];
-	memset(c, 0, sizeof(*c));
-	c->kind = POLICY_CHANGE_BITS;
-	c->leaf = e->leaf;
-	c->subleaf = e->subleaf;
-	c->reg = reg;
-	c->set = bits & ~v;
-	strncpy(c->rule, why, sizeof(c->rule) - 1);
+	policy_change_add(r->changes, &r->nr_changes, NORMALIZE_MAX_CHANGES,
+			  POLICY_CHANGE_BITS, e->leaf, e->subleaf, reg, v,
+			  v | bits, why);
 	cpuid_entry_set_reg(e, reg, v | bits);
 }
 

@@ -68,29 +68,35 @@ void policy_comp_names(uint64_t mask, char *buf, size_t len)
 }
 
 /* Recording changes. */
+struct policy_change *policy_change_add(struct policy_change *changes,
+					unsigned int *nr, unsigned int max,
+					enum policy_change_kind kind,
+					uint32_t leaf, uint32_t subleaf,
+					enum cpuid_reg reg, uint64_t old,
+					uint64_t val, const char *rule)
+{
+	struct policy_change *c;
+
+	if (*nr >= max)
+		return NULL;
+	c = &changes[(*nr)++];
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->leaf = leaf;
+	c->subleaf = subleaf;
+	c->reg = reg;
+	c->cleared = old & ~val;
+	c->set = val & ~old;
+	snprintf(c->rule, sizeof(c->rule), "%s", rule);
+	return c;
+}
+
 struct apply_ctx {
 	struct cpuid_table *t;
 	const struct policy *p;
 	struct policy_result *r;
 	struct xsvm_err *err;
 };
-
-static struct policy_change *new_change(struct apply_ctx *a,
-					enum policy_change_kind kind,
-					uint32_t leaf, uint32_t subleaf)
-{
-	struct policy_result *r = a->r;
-	struct policy_change *c;
-
-	if (r->nr_changes == POLICY_MAX_CHANGES)
-		return NULL;
-	c = &r->changes[r->nr_changes++];
-	memset(c, 0, sizeof(*c));
-	c->kind = kind;
-	c->leaf = leaf;
-	c->subleaf = subleaf;
-	return c;
-}
 
 static int overflow(struct apply_ctx *a)
 {
@@ -104,17 +110,13 @@ static int change_reg(struct apply_ctx *a, struct cpuid_entry *e,
 		      enum cpuid_reg reg, uint32_t val, const char *rule)
 {
 	uint32_t old = cpuid_entry_reg(e, reg);
-	struct policy_change *c;
 
 	if (old == val)
 		return 0;
-	c = new_change(a, POLICY_CHANGE_BITS, e->leaf, e->subleaf);
-	if (!c)
+	if (!policy_change_add(a->r->changes, &a->r->nr_changes,
+			       POLICY_MAX_CHANGES, POLICY_CHANGE_BITS, e->leaf,
+			       e->subleaf, reg, old, val, rule))
 		return overflow(a);
-	c->reg = reg;
-	c->cleared = old & ~val;
-	c->set = val & ~old;
-	snprintf(c->rule, sizeof(c->rule), "%s", rule);
 	cpuid_entry_set_reg(e, reg, val);
 	return 0;
 }
@@ -140,12 +142,13 @@ static int remove_entries(struct apply_ctx *a, uint32_t leaf, uint32_t subleaf,
 		n = cpuid_table_remove(a->t, leaf, subleaf) ? 1 : 0;
 	if (!n)
 		return 0;
-	c = new_change(a, POLICY_CHANGE_REMOVED, leaf, all ? 0 : subleaf);
+	c = policy_change_add(a->r->changes, &a->r->nr_changes,
+			      POLICY_MAX_CHANGES, POLICY_CHANGE_REMOVED, leaf,
+			      all ? 0 : subleaf, CPUID_EAX, 0, 0, rule);
 	if (!c)
 		return overflow(a);
 	c->whole_leaf = all;
 	c->count = n;
-	snprintf(c->rule, sizeof(c->rule), "%s", rule);
 	return 0;
 }
 
@@ -161,8 +164,7 @@ static int xfam_default(struct apply_ctx *a, uint64_t allowed)
 		for (unsigned int i = 0; i < p->nr_rules; i++) {
 			const struct policy_rule *ru = &p->rules[i];
 			uint64_t drop = 0;
-			struct policy_change *c;
-			char names[96], extra[128];
+			char names[96], extra[128], rule[POLICY_RULE_LEN];
 
 			if (ru->kind == POLICY_XFAM_ALL_OR_NONE &&
 			    (xfam & ru->comps) != ru->comps)
@@ -172,17 +174,18 @@ static int xfam_default(struct apply_ctx *a, uint64_t allowed)
 				drop = xfam & ru->comps;
 			if (!drop)
 				continue;
-			xfam &= ~drop;
-			again = true;
-			c = new_change(a, POLICY_CHANGE_XFAM, 0, 0);
-			if (!c)
-				return overflow(a);
-			c->cleared = drop;
 			policy_comp_names(drop, names, sizeof(names));
 			snprintf(extra, sizeof(extra),
 				 "default XFAM drops %s", names);
 			rule_text(p, policy_rule_keyword(ru->kind), ru->line,
-				  extra, c->rule, sizeof(c->rule));
+				  extra, rule, sizeof(rule));
+			if (!policy_change_add(
+				    a->r->changes, &a->r->nr_changes,
+				    POLICY_MAX_CHANGES, POLICY_CHANGE_XFAM, 0,
+				    0, CPUID_EAX, xfam, xfam & ~drop, rule))
+				return overflow(a);
+			xfam &= ~drop;
+			again = true;
 		}
 	}
 	a->r->xfam = xfam;

@@ -124,6 +124,20 @@ struct policy_change {
 	char rule[POLICY_RULE_LEN];
 };
 
+/*
+ * Record a change in the list changes (max records, *nr used): kind at
+ * leaf/subleaf, register reg going from old to val (the bits cleared and
+ * set; for POLICY_CHANGE_XFAM, the XFAM), made by rule. The record is zero
+ * apart from these, for the caller to complete (whole_leaf, count). Returns
+ * it, or NULL when the list is full. Every stage that logs changes uses it.
+ */
+struct policy_change *policy_change_add(struct policy_change *changes,
+					unsigned int *nr, unsigned int max,
+					enum policy_change_kind kind,
+					uint32_t leaf, uint32_t subleaf,
+					enum cpuid_reg reg, uint64_t old,
+					uint64_t val, const char *rule);
+
 struct policy_params {
 	bool have_xfam;
 	uint64_t xfam;

@@ -123,22 +123,13 @@ static void put(struct stage *st, struct cpuid_entry *e, enum cpuid_reg reg,
 		uint32_t val, const char *why)
 {
 	uint32_t old = cpuid_entry_reg(e, reg);
-	struct policy_change *c;
 
 	if (old == val)
 		return;
 	cpuid_entry_set_reg(e, reg, val);
-	if (st->r->nr_changes >= TOPOLOGY_MAX_CHANGES)
-		return;
-	c = &st->r->changes[st->r->nr_changes++];
-	memset(c, 0, sizeof(*c));
-	c->kind = POLICY_CHANGE_BITS;
-	c->leaf = e->leaf;
-	c->subleaf = e->subleaf;
-	c->reg = reg;
-	c->cleared = old & ~val;
-	c->set = val & ~old;
-	strncpy(c->rule, why, sizeof(c->rule) - 1);
+	policy_change_add(st->r->changes, &st->r->nr_changes,
+			  TOPOLOGY_MAX_CHANGES, POLICY_CHANGE_BITS, e->leaf,
+			  e->subleaf, reg, old, val, why);
 }
 
 static uint32_t field(uint32_t v, unsigned int lo, unsigned int bits,
@@ -209,18 +200,11 @@ static void caches(struct stage *st, uint32_t leaf, const struct shape *sh,
 static struct cpuid_entry *add(struct stage *st, uint32_t leaf, uint32_t sub,
 			       const char *why)
 {
-	struct policy_change *c;
-
 	if (cpuid_table_add(st->t, leaf, sub, 0, 0, 0, 0))
 		return NULL;
-	if (st->r->nr_changes < TOPOLOGY_MAX_CHANGES) {
-		c = &st->r->changes[st->r->nr_changes++];
-		memset(c, 0, sizeof(*c));
-		c->kind = POLICY_CHANGE_ADDED;
-		c->leaf = leaf;
-		c->subleaf = sub;
-		strncpy(c->rule, why, sizeof(c->rule) - 1);
-	}
+	policy_change_add(st->r->changes, &st->r->nr_changes,
+			  TOPOLOGY_MAX_CHANGES, POLICY_CHANGE_ADDED, leaf, sub,
+			  CPUID_EAX, 0, 0, why);
 	return cpuid_table_find_mut(st->t, leaf, sub);
 }
 

@@ -36,23 +36,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 . "$here/lib.sh"
 
-X=$(cd "$(dirname "$X")" && pwd)/$(basename "$X")
-G=$(cd "$G" && pwd)
-o=$tmp/out
-mkdir -p "$o"
-# the test's own caches, outside the Bochs box's --out (which goes back
-# over its serial port: a 66 MB cached vmlinux must not)
-export XSVM_CACHE_DIR=$tmp/cache
-
-if [ ! -f "$G/vmlinuz" ] || [ ! -f "$G/initramfs.cpio.gz" ]; then
-	bad "$G has no vmlinuz/initramfs.cpio.gz: run tools/fetch-guest.sh first"
-	finish
-	exit 1
-fi
-for k in lines shell poweroff reboot panic; do
-	bash "$here/mkinitrd.sh" "$G/initramfs.cpio.gz" "$o/initrd-$k.gz" "$k" ||
-		bad "mkinitrd.sh $k failed"
-done
+guest_setup
+guest_initrds lines shell poweroff reboot panic
 
 scenarios="lines pipe pty-quit pty-term poweroff reboot panic triple boots"
 [ "$M" != bochs ] || scenarios=lines
@@ -60,20 +45,9 @@ scenarios="lines pipe pty-quit pty-term poweroff reboot panic triple boots"
 
 # The driver runs every scenario, natively or in the QEMU box; each leaves
 # NAME.rc, NAME.out (standard output), NAME.err, NAME.console, NAME.json.
-cat >"$o/driver.sh" <<DRIVER
-X=$X
-K=$G/vmlinuz
-I=$G/initramfs.cpio.gz
-o=$o
+guest_driver
+cat >>"$o/driver.sh" <<DRIVER
 PY=/usr/bin/python3
-common="--timeout 600 --append clearcpuid=cx16"
-one() { # NAME ARGS...
-	n=\$1
-	shift
-	"\$X" run --kernel "\$K" \$common --console "\$o/\$n.console" \\
-		--report "\$o/\$n.json" "\$@" >"\$o/\$n.out" 2>"\$o/\$n.err" </dev/null
-	echo \$? >"\$o/\$n.rc"
-}
 for s in $scenarios; do
 	case \$s in
 	lines) one lines --initrd "\$o/initrd-lines.gz" --full-boot ;;
@@ -97,8 +71,7 @@ done
 DRIVER
 
 if [ "$M" = qemu ]; then
-	"$here/../../tools/box.sh" --machine qemu --build "$(dirname "$X")" \
-		--timeout 3000 -- bash "$o/driver.sh"
+	guest_run_driver 3000
 	echo "box exit $?"
 elif [ "$M" = bochs ]; then
 	# the box makes --out afresh: its inputs live elsewhere
@@ -112,18 +85,12 @@ elif [ "$M" = bochs ]; then
 		--console "$o/lines.console" --report "$o/lines.json"
 	echo $? >"$o/lines.rc"
 else
-	bash "$o/driver.sh"
+	guest_run_driver
 fi
 
 want_rc=0
 [ "$M" != qemu ] || want_rc=4
 
-field() { # NAME EXPR
-	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$o/$1.json" 2>&1
-}
-expect_eq() { # NAME GOT WANT
-	if [ "$2" = "$3" ]; then ok "$1: $3"; else bad "$1: '$2', want '$3'"; fi
-}
 expect_end() { # NAME REASON
 	expect_eq "$1: exit status" "$(cat "$o/$1.rc" 2>/dev/null)" "$want_rc"
 	expect_eq "$1: end reason" "$(field "$1" "d['end']['reason']")" "$2"

@@ -189,3 +189,86 @@ expect_verdict() {
 		bad "$1: no line 'xsvm: verdict: $2 after N s'" "$err"
 	fi
 }
+
+# expect_eq NAME GOT WANT: GOT is exactly WANT.
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1: $3"; else bad "$1: '$2', want '$3'"; fi
+}
+
+# ------------------------------------------ tests that boot Debian's kernel
+#
+# They take PATH_TO_XSVM GUEST_DIR [BOX_MACHINE] (GUEST_DIR from
+# tools/fetch-guest.sh) as $X, $G and $M, and call guest_setup first. Their
+# xsvm runs are in $o/driver.sh, which guest_driver starts and the test
+# completes, so that one script runs them natively or in one QEMU box.
+
+# guest_setup: $X and $G made absolute; $o, the output directory; the
+# test's own caches, outside the Bochs box's --out (which goes back over its
+# serial port: a 66 MB cached vmlinux must not). Ends the test when $G has
+# no kernel.
+guest_setup() {
+	X=$(cd "$(dirname "$X")" && pwd)/$(basename "$X")
+	G=$(cd "$G" && pwd)
+	o=$tmp/out
+	mkdir -p "$o"
+	export XSVM_CACHE_DIR=$tmp/cache
+	if [ ! -f "$G/vmlinuz" ] || [ ! -f "$G/initramfs.cpio.gz" ]; then
+		bad "$G has no vmlinuz/initramfs.cpio.gz: run tools/fetch-guest.sh first"
+		finish
+		exit 1
+	fi
+}
+
+# guest_initrds VARIANT...: $o/initrd-VARIANT.gz for each, Debian's
+# initramfs made into that variant by mkinitrd.sh.
+guest_initrds() {
+	local k here
+
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	for k in "$@"; do
+		bash "$here/mkinitrd.sh" "$G/initramfs.cpio.gz" "$o/initrd-$k.gz" "$k" ||
+			bad "mkinitrd.sh $k failed"
+	done
+}
+
+# guest_driver: starts $o/driver.sh with X, K (the kernel), I (Debian's
+# initramfs), o, common (what every run is given) and `one NAME ARGS...`,
+# which runs xsvm on K with $common and ARGS and leaves NAME.rc, NAME.out
+# (standard output), NAME.err, NAME.console and NAME.json in $o. The test
+# appends its runs.
+guest_driver() {
+	cat >"$o/driver.sh" <<DRIVER
+X=$X
+K=$G/vmlinuz
+I=$G/initramfs.cpio.gz
+o=$o
+common="--timeout 600 --append clearcpuid=cx16"
+one() { # NAME ARGS...
+	n=\$1
+	shift
+	"\$X" run --kernel "\$K" \$common --console "\$o/\$n.console" \\
+		--report "\$o/\$n.json" "\$@" >"\$o/\$n.out" 2>"\$o/\$n.err" </dev/null
+	echo \$? >"\$o/\$n.rc"
+}
+DRIVER
+}
+
+# guest_run_driver TIMEOUT: runs $o/driver.sh here or, when $M is qemu, in
+# the QEMU box for at most TIMEOUT seconds; its exit status.
+guest_run_driver() {
+	local here
+
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	if [ "$M" = qemu ]; then
+		"$here/../../tools/box.sh" --machine qemu --build "$(dirname "$X")" \
+			--timeout "$1" -- bash "$o/driver.sh"
+	else
+		bash "$o/driver.sh"
+	fi
+}
+
+# field NAME EXPR: the Python EXPR of the report $o/NAME.json (as d), or
+# the error that reading it gave.
+field() {
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$o/$1.json" 2>&1
+}

@@ -14,44 +14,21 @@ G=${2:?$usage}
 M=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-X=$(cd "$(dirname "$X")" && pwd)/$(basename "$X")
-G=$(cd "$G" && pwd)
-o=$tmp/out
-mkdir -p "$o"
-export XSVM_CACHE_DIR=$tmp/cache
-if [ ! -f "$G/vmlinuz" ] || [ ! -f "$G/initramfs.cpio.gz" ]; then
-	bad "$G has no vmlinuz/initramfs.cpio.gz: run tools/fetch-guest.sh first"
-	finish
-	exit 1
-fi
-bash "$here/mkinitrd.sh" "$G/initramfs.cpio.gz" "$o/initrd.gz" cpuinfo ||
-	bad "mkinitrd.sh cpuinfo failed"
+guest_setup
+guest_initrds cpuinfo
 [ -n "$M" ] || require_kvm "this test boots Debian's kernel on several vCPUs"
 
-cat >"$o/driver.sh" <<DRIVER
-one() { # NAME ARGS...
-	n=\$1
-	shift
-	"$X" run --kernel "$G/vmlinuz" --initrd "$o/initrd.gz" --full-boot \\
-		--timeout 600 --append clearcpuid=cx16 --quiet \\
-		--console "$o/\$n.console" --report "$o/\$n.json" "\$@" \\
-		>"$o/\$n.out" 2>"$o/\$n.err" </dev/null
-	echo \$? >"$o/\$n.rc"
+guest_driver
+cat >>"$o/driver.sh" <<DRIVER
+smp() { # NAME ARGS...
+	one "\$@" --initrd "\$o/initrd-cpuinfo.gz" --full-boot --quiet
 }
-one one
-one four --cpus 4
-one smt --topology sockets=2,cores=2,threads=2
+smp one
+smp four --cpus 4
+smp smt --topology sockets=2,cores=2,threads=2
 DRIVER
-if [ "$M" = qemu ]; then
-	"$here/../../tools/box.sh" --machine qemu --build "$(dirname "$X")" \
-		--timeout 1800 -- bash "$o/driver.sh"
-else
-	bash "$o/driver.sh"
-fi
+guest_run_driver 1800
 
-field() { # NAME EXPR
-	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$o/$1.json"
-}
 rc1=$(cat "$o/one.rc")
 verdict1=$(field one "d['verdict']")
 check() { # NAME CPUS SOCKETS CORES THREADS
@@ -69,7 +46,6 @@ check() { # NAME CPUS SOCKETS CORES THREADS
 	done
 	got=$(grep -ac '^xsvm-guest: cpu ' "$o/$n.console")
 	if [ "$got" -eq "$cpus" ]; then ok "$n: $cpus processors"; else bad "$n: $got processors, want $cpus"; fi
-	expect_eq() { if [ "$2" = "$3" ]; then ok "$1: $3"; else bad "$1: '$2', want '$3'"; fi; }
 	expect_eq "$n: report vCPUs" "$(field "$n" "len(d['vcpus']), d['topology']['sockets'], d['topology']['cores'], d['topology']['threads']")" "$cpus $s $c $t"
 	expect_eq "$n: every vCPU ran" "$(field "$n" "all(v['exits'] > 0 for v in d['vcpus'])")" "True"
 	expect_eq "$n: the run ends at the reset" "$(field "$n" "d['end']['reason']")" "reset"
@@ -79,7 +55,6 @@ check() { # NAME CPUS SOCKETS CORES THREADS
 for s in one four smt; do
 	[ -s "$o/$s.json" ] || bad "$s: no report" "$(tail -n 5 "$o/$s.err" 2>/dev/null)"
 done
-expect_eq() { if [ "$2" = "$3" ]; then ok "$1: $3"; else bad "$1: '$2', want '$3'"; fi; }
 expect_eq "one vCPU: no vcpus in the report" "$(field one "'vcpus' in d")" "False"
 check four 4 1 4 1
 check smt 8 2 2 2

@@ -46,19 +46,8 @@ one smt --topology sockets=2,cores=2,threads=2
 one asc8 ${TDX[*]} --cpus 8
 one hv8 ${TDX[*]} --cpus 8 --xsave-order hash-vcpu:1
 DRIVER
-if [ "$M" = qemu ]; then
-	"$here/../../tools/box.sh" --machine qemu --build "$(dirname "$X")" \
-		--timeout 1200 -- bash "$o/driver.sh"
-else
-	bash "$o/driver.sh"
-fi
+guest_run_driver 1200
 
-field() { # NAME EXPR
-	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$o/$1.json"
-}
-expect_eq() { # NAME GOT WANT
-	if [ "$2" = "$3" ]; then ok "$1: $3"; else bad "$1: '$2', want '$3'"; fi
-}
 console() { # NAME
 	tr -d '\r' <"$o/$1.console"
 }

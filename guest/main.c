@@ -42,7 +42,7 @@
 
 /* Each vCPU's area: struct vcpu_area, then its stack. */
 #define PAGE	    4096u
-#define VCPU_STACK  0x8000u
+#define VCPU_STACK  0x10000u /* as the BSP's (entry.S) */
 #define AREA_SIZE   (((sizeof(struct vcpu_area) + PAGE - 1) & ~(size_t)(PAGE - 1)) + VCPU_STACK)
 /* TSC ticks the BSP waits for the APs' reports: minutes on any CPU. */
 #define DONE_TICKS  (1ull << 40)

@@ -17,9 +17,12 @@
 #include "cpuid/table.h"
 #include "guest_mem.h"
 
-/* Guest RAM must end below the 32-bit MMIO hole and the TSS pages. */
+/*
+ * Guest RAM: 16 MiB to 64 GiB, split around the 32-bit PCI hole as
+ * guest_mem.h says. The TSS and identity-map pages are in the hole.
+ */
 #define VM_MEM_MIN (16ull << 20)
-#define VM_MEM_MAX (3ull << 30)
+#define VM_MEM_MAX (64ull << 30)
 #define VM_TSS_ADDR 0xfffbd000ull
 #define VM_IDENTITY_MAP_ADDR 0xfffbc000ull
 

@@ -270,6 +270,22 @@ static void test_memslots(void **state)
 	assert_true(VM_IDENTITY_MAP_ADDR >= GUEST_MEM_HOLE_START);
 }
 
+static void test_mem_check(void **state)
+{
+	struct xsvm_err err = {{0}};
+
+	(void)state;
+	assert_int_equal(vm_mem_check(16 * MIB, &err), 0);
+	assert_int_equal(vm_mem_check(3073 * MIB, &err), 0);
+	assert_int_equal(vm_mem_check(65536 * MIB, &err), 0);
+	assert_int_equal(vm_mem_check(65537 * MIB, &err), -EINVAL);
+	assert_string_equal(err.msg, "guest RAM of 68720525312 bytes: must be "
+				     "a whole number of MiB from 16 to 65536 "
+				     "MiB");
+	assert_int_equal(vm_mem_check(15 * MIB, &err), -EINVAL);
+	assert_int_equal(vm_mem_check(4096 * MIB + 1, &err), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_64g_mapped),
 		cmocka_unit_test(test_regions),
 		cmocka_unit_test(test_memslots),
+		cmocka_unit_test(test_mem_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

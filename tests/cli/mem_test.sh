@@ -20,11 +20,7 @@ G=$(cd "$G" && pwd)
 o=$tmp/out
 mkdir -p "$o"
 export XSVM_CACHE_DIR=$tmp/cache
-if [ ! -f "$G/vmlinuz" ] || [ ! -f "$G/initramfs.cpio.gz" ]; then
-	bad "$G has no vmlinuz/initramfs.cpio.gz: run tools/fetch-guest.sh first"
-	finish
-	exit 1
-fi
+require_guest "$G"
 bash "$here/mkinitrd.sh" "$G/initramfs.cpio.gz" "$o/initrd.gz" meminfo ||
 	bad "mkinitrd.sh meminfo failed"
 [ -n "$M" ] || require_kvm "this test boots Debian's kernel with 8 GiB"

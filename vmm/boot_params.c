@@ -10,6 +10,10 @@
 
 #include "boot_params.h"
 
+/* What is placed in low RAM is reached through the 4 GiB identity map. */
+_Static_assert(GUEST_MEM_HOLE_START <= BOOT_MAP_END,
+	       "low RAM lies inside the boot identity map");
+
 #define PAGE_MASK 0xfffull
 #define MIB	  20
 
@@ -144,25 +148,31 @@ static bool overlaps(uint64_t a_lo, uint64_t a_hi, uint64_t b_lo, uint64_t b_hi)
 	return a_lo < b_hi && b_lo < a_hi;
 }
 
+/*
+ * Everything the VMM places (kernel, initrd, boot structures) goes in RAM
+ * below the PCI hole: what error messages call it.
+ */
+static const char *low_ram_name(const struct guest_mem *m)
+{
+	return guest_mem_high_size(m) ? "RAM below the PCI hole" : "RAM";
+}
+
 static int check_kernel(const struct guest_mem *m, const struct boot_config *c,
 			const struct plan *p, struct xsvm_err *err)
 {
 	unsigned long long lo = c->kernel_lo, hi = c->kernel_hi;
+	uint64_t low = guest_mem_low_size(m);
 
 	if (lo >= hi)
 		return xsvm_err_set(err, EINVAL,
 				    "kernel range 0x%llx-0x%llx is empty", lo,
 				    hi);
-	if (hi > m->size)
+	if (hi > low)
 		return xsvm_err_set(err, EINVAL,
-				    "kernel at 0x%llx-0x%llx ends beyond RAM "
+				    "kernel at 0x%llx-0x%llx ends beyond %s "
 				    "(%llu MiB)",
-				    lo, hi, (unsigned long long)m->size >> MIB);
-	if (hi > BOOT_MAP_END)
-		return xsvm_err_set(err, EINVAL,
-				    "kernel at 0x%llx-0x%llx is not below the "
-				    "4 GiB identity map",
-				    lo, hi);
+				    lo, hi, low_ram_name(m),
+				    (unsigned long long)low >> MIB);
 	if (overlaps(lo, hi, BOOT_LOW_START, p->low_end))
 		return xsvm_err_set(err, EINVAL,
 				    "kernel at 0x%llx-0x%llx overlaps the boot "
@@ -190,7 +200,7 @@ static int place_initrd(const struct guest_mem *m, const struct boot_config *c,
 			struct plan *p, struct xsvm_err *err)
 {
 	uint64_t len = c->initrd_len, limit = (uint64_t)p->initrd_addr_max + 1;
-	uint64_t addr;
+	uint64_t low = guest_mem_low_size(m), addr;
 
 	p->initrd = 0;
 	if (!len)
@@ -199,14 +209,14 @@ static int place_initrd(const struct guest_mem *m, const struct boot_config *c,
 		return xsvm_err_set(err, EINVAL,
 				    "initrd of %llu bytes has no data",
 				    (unsigned long long)len);
-	if (len > m->size)
+	if (len > low)
 		return xsvm_err_set(err, E2BIG,
-				    "initrd of %llu bytes is larger than RAM "
+				    "initrd of %llu bytes is larger than %s "
 				    "(%llu MiB)",
-				    (unsigned long long)len,
-				    (unsigned long long)m->size >> MIB);
-	if (limit > m->size)
-		limit = m->size;
+				    (unsigned long long)len, low_ram_name(m),
+				    (unsigned long long)low >> MIB);
+	if (limit > low)
+		limit = low;
 	if (place_below(limit, len, &addr) &&
 	    !overlaps(addr, addr + len, c->kernel_lo, c->kernel_hi)) {
 		p->initrd = addr;
@@ -218,9 +228,9 @@ static int place_initrd(const struct guest_mem *m, const struct boot_config *c,
 	}
 	return xsvm_err_set(err, E2BIG,
 			    "initrd of %llu bytes does not fit below 0x%llx "
-			    "(RAM %llu MiB, kernel at 0x%llx-0x%llx)",
+			    "(%s %llu MiB, kernel at 0x%llx-0x%llx)",
 			    (unsigned long long)len, (unsigned long long)limit,
-			    (unsigned long long)m->size >> MIB,
+			    low_ram_name(m), (unsigned long long)low >> MIB,
 			    (unsigned long long)c->kernel_lo,
 			    (unsigned long long)c->kernel_hi);
 }
@@ -246,15 +256,18 @@ static void e820_add(uint8_t *bp, uint32_t *n, uint64_t addr, uint64_t size,
 	(*n)++;
 }
 
-static uint32_t write_e820(uint8_t *bp, uint64_t ram_size)
+static uint32_t write_e820(uint8_t *bp, const struct guest_mem *m)
 {
 	uint32_t n = 0;
 
 	e820_add(bp, &n, 0, BOOT_EBDA_START, BOOT_E820_RAM);
 	e820_add(bp, &n, BOOT_EBDA_START, BOOT_HIGH_START - BOOT_EBDA_START,
 		 BOOT_E820_RESERVED);
-	e820_add(bp, &n, BOOT_HIGH_START, ram_size - BOOT_HIGH_START,
-		 BOOT_E820_RAM);
+	e820_add(bp, &n, BOOT_HIGH_START,
+		 guest_mem_low_size(m) - BOOT_HIGH_START, BOOT_E820_RAM);
+	if (guest_mem_high_size(m))
+		e820_add(bp, &n, GUEST_MEM_HIGH_START, guest_mem_high_size(m),
+			 BOOT_E820_RAM);
 	bp[BP_E820_ENTRIES] = (uint8_t)n;
 	return n;
 }
@@ -277,7 +290,7 @@ static void write_all(struct guest_mem *m, const struct boot_config *c,
 	put32(bp, BP_EXT_RAMDISK_IMAGE, (uint32_t)(p->initrd >> 32));
 	put32(bp, BP_RAMDISK_SIZE, (uint32_t)c->initrd_len);
 	put32(bp, BP_EXT_RAMDISK_SIZE, (uint32_t)(c->initrd_len >> 32));
-	out->e820_entries = write_e820(bp, m->size);
+	out->e820_entries = write_e820(bp, m);
 
 	if (p->cmdline_len)
 		memcpy(cl, c->cmdline, p->cmdline_len);

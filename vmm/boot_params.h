@@ -17,9 +17,12 @@
  *   0x20000  command line, at most 64 KiB with its NUL   written here
  *
  * e820: [0, 0x9fc00) RAM, [0x9fc00, 0x100000) reserved, [0x100000, end of
- * RAM) RAM. The initrd goes page-aligned at the highest address below
- * min(initrd_addr_max + 1, end of RAM) that does not overlap the kernel,
- * and never below 1 MiB.
+ * low RAM) RAM and, with more than 3 GiB, [4 GiB, end of high RAM) RAM
+ * (guest_mem.h: the PCI hole [3 GiB, 4 GiB) is left out of the map).
+ * Everything written here, the kernel and the initrd are in low RAM, inside
+ * the boot page tables' 4 GiB identity map. The initrd goes page-aligned
+ * at the highest address below min(initrd_addr_max + 1, end of low RAM)
+ * that does not overlap the kernel, and never below 1 MiB.
  */
 #ifndef XSVM_VMM_BOOT_PARAMS_H
 #define XSVM_VMM_BOOT_PARAMS_H

@@ -21,6 +21,27 @@ int guest_mem_alloc(struct guest_mem *m, uint64_t size, struct xsvm_err *err)
 	return 0;
 }
 
+unsigned int
+guest_mem_regions(const struct guest_mem *m,
+		  struct guest_mem_region r[GUEST_MEM_MAX_REGIONS])
+{
+	unsigned int n = 0;
+
+	if (guest_mem_low_size(m)) {
+		r[n].gpa = 0;
+		r[n].size = guest_mem_low_size(m);
+		r[n].hva = m->hva;
+		n++;
+	}
+	if (guest_mem_high_size(m)) {
+		r[n].gpa = GUEST_MEM_HIGH_START;
+		r[n].size = guest_mem_high_size(m);
+		r[n].hva = m->hva + GUEST_MEM_HOLE_START;
+		n++;
+	}
+	return n;
+}
+
 void guest_mem_free(struct guest_mem *m)
 {
 	if (m->hva)

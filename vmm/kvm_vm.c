@@ -72,18 +72,36 @@ static int create_machine(struct vm *vm, struct xsvm_err *err)
 	return ret;
 }
 
+unsigned int
+vm_mem_slots(const struct guest_mem *mem,
+	     struct kvm_userspace_memory_region r[GUEST_MEM_MAX_REGIONS])
+{
+	struct guest_mem_region g[GUEST_MEM_MAX_REGIONS];
+	unsigned int n = guest_mem_regions(mem, g);
+
+	for (unsigned int i = 0; i < n; i++) {
+		memset(&r[i], 0, sizeof(r[i]));
+		r[i].slot = VM_RAM_SLOT + i;
+		r[i].guest_phys_addr = g[i].gpa;
+		r[i].memory_size = g[i].size;
+		r[i].userspace_addr = (uintptr_t)g[i].hva;
+	}
+	return n;
+}
+
 static int map_ram(struct vm *vm, const struct guest_mem *mem,
 		   struct xsvm_err *err)
 {
-	struct kvm_userspace_memory_region r = {0};
+	struct kvm_userspace_memory_region r[GUEST_MEM_MAX_REGIONS];
+	unsigned int n = vm_mem_slots(mem, r);
+	int ret = 0;
 
 	vm->mem = *mem;
-	r.slot = 0;
-	r.guest_phys_addr = 0;
-	r.memory_size = mem->size;
-	r.userspace_addr = (uintptr_t)mem->hva;
-	return vm_ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION,
-			(unsigned long)&r, "KVM_SET_USER_MEMORY_REGION", err);
+	for (unsigned int i = 0; i < n && !ret; i++)
+		ret = vm_ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION,
+			       (unsigned long)&r[i],
+			       "KVM_SET_USER_MEMORY_REGION", err);
+	return ret;
 }
 
 /* A vCPU with KVM ID id and its kvm_run. */

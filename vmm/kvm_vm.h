@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A KVM virtual machine with one vCPU: /dev/kvm, the VM with its in-kernel
- * irqchip and PIT, the TSS and identity-map pages, guest RAM from physical
- * 0, and the vCPU with
- * its shared kvm_run page. Also installs and reads back a CPUID table.
+ * A KVM virtual machine: /dev/kvm, the VM with its in-kernel irqchip and
+ * PIT, the TSS and identity-map pages, guest RAM as one memory slot per
+ * region (slot 0 from physical 0, slot 1 from 4 GiB when there is high
+ * RAM), and the vCPUs with their shared kvm_run pages. Also installs and
+ * reads back a CPUID table.
  */
 #ifndef XSVM_VMM_KVM_VM_H
 #define XSVM_VMM_KVM_VM_H
@@ -16,9 +17,12 @@
 #include "cpuid/table.h"
 #include "guest_mem.h"
 
-/* Guest RAM must end below the 32-bit MMIO hole and the TSS pages. */
+/*
+ * Guest RAM: 16 MiB to 64 GiB, split around the 32-bit PCI hole as
+ * guest_mem.h says. The TSS and identity-map pages are in the hole.
+ */
 #define VM_MEM_MIN (16ull << 20)
-#define VM_MEM_MAX (3ull << 30)
+#define VM_MEM_MAX (64ull << 30)
 #define VM_TSS_ADDR 0xfffbd000ull
 #define VM_IDENTITY_MAP_ADDR 0xfffbc000ull
 
@@ -41,12 +45,24 @@ struct vm {
 	struct vm_ap aps[VM_MAX_VCPUS - 1];
 };
 
+/* KVM memory slot of the first RAM region. */
+#define VM_RAM_SLOT 0u
+
+/*
+ * The KVM_SET_USER_MEMORY_REGION arguments for mem: one per region, in
+ * slot order. Returns how many.
+ */
+unsigned int
+vm_mem_slots(const struct guest_mem *mem,
+	     struct kvm_userspace_memory_region r[GUEST_MEM_MAX_REGIONS]);
+
 /* Check a RAM size against VM_MEM_MIN/VM_MEM_MAX (whole MiB). */
 int vm_mem_check(uint64_t mem_bytes, struct xsvm_err *err);
 
 /*
  * Create the VM with mem (already mapped, see guest_mem_alloc()) as its
- * RAM at guest physical 0. On failure nothing is left open.
+ * RAM, each region of guest_mem_regions() in memory slot VM_RAM_SLOT + its
+ * index. On failure nothing is left open.
  */
 int vm_create(struct vm *vm, const struct guest_mem *mem,
 	      struct xsvm_err *err);

@@ -100,6 +100,14 @@ require_kvm() { # WHAT: "these tests boot guests", ...
 	fi
 }
 
+require_guest() { # DIR: Debian's kernel and initramfs (tools/fetch-guest.sh)
+	if [ ! -f "$1/vmlinuz" ] || [ ! -f "$1/initramfs.cpio.gz" ]; then
+		bad "$1 has no vmlinuz/initramfs.cpio.gz: run tools/fetch-guest.sh first"
+		finish
+		exit 1
+	fi
+}
+
 # The KVM module behind /dev/kvm: kvm_intel, kvm_amd, kvm_pvm or unknown.
 kvm_module() {
 	local m

@@ -12,6 +12,8 @@
 #   panic     the same, then crashes the kernel through /proc/sysrq-trigger
 #   cpuinfo   prints "xsvm-guest: cpu" and the topology fields of each
 #             processor in /proc/cpuinfo, one line each, then reboot -f
+#   meminfo   prints "xsvm-guest: " and the MemTotal line of /proc/meminfo,
+#             then reboot -f
 #
 # Usage: mkinitrd.sh BASE OUT KIND [N]
 set -euo pipefail
@@ -52,6 +54,12 @@ cpuinfo)
 /bin/busybox awk -F': *' '/^processor/ { p = \$2 } /^physical id/ { s = \$2 }
 /^siblings/ { n = \$2 } /^core id/ { c = \$2 } /^cpu cores/ { k = \$2 }
 /^apicid/ { printf \"xsvm-guest: cpu %s apicid %s physical id %s core id %s siblings %s cpu cores %s\\n\", p, \$2, s, c, n, k }' /proc/cpuinfo
+echo 'xsvm-guest: init done'
+/bin/busybox reboot -f"
+	;;
+meminfo)
+	body="$mounts
+/bin/busybox awk '/^MemTotal:/ { print \"xsvm-guest: \" \$0 }' /proc/meminfo
 echo 'xsvm-guest: init done'
 /bin/busybox reboot -f"
 	;;

@@ -257,7 +257,7 @@ run "$X" run --initrd "$tmp/initrd-20m"
 expect_usage_error "--initrd without --kernel" \
 	"xsvm: run: --initrd needs --kernel: the built-in test guest takes no initrd"
 run "$X" run --kernel "$tmp/pass" --mem 8
-expect_usage_error "--mem too small" "xsvm: --mem: 8 is outside 16..3072"
+expect_usage_error "--mem too small" "xsvm: --mem: 8 is outside 16..65536"
 run "$X" run --kernel "$tmp/pass" --bogus
 expect_usage_error "unknown option" "xsvm: run: unknown option '--bogus' (see xsvm run --help)"
 run "$X" run --kernel "$tmp/pass" --cpuid "$tmp/garbage"

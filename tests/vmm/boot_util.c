@@ -18,19 +18,23 @@
 
 void ram_init(struct ram *r, uint64_t size)
 {
-	r->m.size = size;
-	r->m.hva = calloc(1, size);
-	assert_non_null(r->m.hva);
+	struct xsvm_err err = {{0}};
+
+	if (guest_mem_alloc(&r->m, size, &err))
+		fail_msg("%s", err.msg);
 }
 
 void ram_free(struct ram *r)
 {
-	free(r->m.hva);
+	guest_mem_free(&r->m);
 }
 
 uint8_t rd8(const struct ram *r, uint64_t gpa)
 {
-	return r->m.hva[gpa];
+	const uint8_t *p = guest_mem_ptr(&r->m, gpa, 1);
+
+	assert_non_null(p);
+	return *p;
 }
 
 uint16_t rd16(const struct ram *r, uint64_t gpa)

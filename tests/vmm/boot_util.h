@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fixtures shared by the boot tests (test_boot_params.c,
- * test_boot_initrd.c, test_boot_cpu.c): guest RAM allocated with calloc,
- * read back little-endian, and a bzImage setup header.
+ * test_boot_initrd.c, test_boot_cpu.c): guest RAM mapped as the VMM maps
+ * it (guest_mem_alloc), read back little-endian through guest_mem_ptr, and
+ * a bzImage setup header.
  */
 #ifndef XSVM_TEST_BOOT_UTIL_H
 #define XSVM_TEST_BOOT_UTIL_H

@@ -184,6 +184,44 @@ static void test_initrd_overlaps_kernel(void **state)
 	ram_free(&r);
 }
 
+/*
+ * With RAM past the hole the initrd still ends below it, even when the
+ * kernel allows it anywhere under 4 GiB; one larger than the RAM below the
+ * hole is refused.
+ */
+static void test_initrd_below_hole(void **state)
+{
+	struct xsvm_err err = {{0}};
+	struct boot_config c;
+	struct boot_layout l;
+	struct ram r;
+	static const uint8_t initrd[0x1001] = {0x1f, 0x8b, 0x08};
+
+	(void)state;
+	ram_init(&r, 8192 * MIB);
+	config_init(&c);
+	c.initrd = initrd;
+	c.initrd_len = sizeof(initrd);
+	c.initrd_addr_max = 0xffffffff;
+	setup_ok(&r, &c, &l);
+	/* 0xc0000000 - 0x1001, page-aligned down. */
+	assert_int_equal(l.initrd, 0xbfffe000);
+	assert_int_equal(rd32(&r, 0x7000 + 0x218), 0xbfffe000);
+	assert_int_equal(rd32(&r, 0x7000 + 0x0c0), 0);
+	assert_int_equal(rd32(&r, 0xbfffe000), 0x088b1f);
+
+	/* Debian's initrd_addr_max of 0x7fffffff still rules. */
+	c.initrd_addr_max = 0x7fffffff;
+	setup_ok(&r, &c, &l);
+	assert_int_equal(l.initrd, 0x7fffe000);
+
+	c.initrd_len = 0xc0000001;
+	assert_int_equal(boot_params_setup(&r.m, &c, &l, &err), -E2BIG);
+	assert_string_equal(err.msg, "initrd of 3221225473 bytes is larger "
+				     "than RAM below the PCI hole (3072 MiB)");
+	ram_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_initrd_below_kernel),
 		cmocka_unit_test(test_initrd_too_large),
 		cmocka_unit_test(test_initrd_overlaps_kernel),
+		cmocka_unit_test(test_initrd_below_hole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -260,6 +260,74 @@ static void test_small_ram(void **state)
 	ram_free(&r);
 }
 
+/* The exact e820 map for RAM of mib MiB, the kernel at 16 MiB. */
+static void check_e820(uint64_t mib, uint32_t entries, uint64_t low_end,
+		       uint64_t high_size)
+{
+	struct boot_config c;
+	struct boot_layout l;
+	struct ram r;
+
+	ram_init(&r, mib * MIB);
+	config_init(&c);
+	c.kernel_lo = 0x1000000;
+	c.kernel_hi = 0x3000000;
+	setup_ok(&r, &c, &l);
+	assert_int_equal(l.e820_entries, entries);
+	assert_int_equal(rd8(&r, 0x7000 + 0x1e8), entries);
+	assert_e820(&r, 0, 0, 0x9fc00, 1);
+	assert_e820(&r, 1, 0x9fc00, 0x60400, 2);
+	assert_e820(&r, 2, 0x100000, low_end - 0x100000, 1);
+	if (high_size)
+		assert_e820(&r, 3, 0x100000000, high_size, 1);
+	assert_e820(&r, entries, 0, 0, 0);
+	ram_free(&r);
+}
+
+/*
+ * Up to 3 GiB one RAM entry from 1 MiB; beyond, the rest from 4 GiB and
+ * nothing for the PCI hole [3 GiB, 4 GiB).
+ */
+static void test_e820_sizes(void **state)
+{
+	(void)state;
+	check_e820(256, 3, 0x10000000, 0);
+	check_e820(3071, 3, 0xbff00000, 0);
+	check_e820(3072, 3, 0xc0000000, 0);
+	check_e820(3073, 4, 0xc0000000, 0x100000);
+	check_e820(4096, 4, 0xc0000000, 0x40000000);
+	check_e820(8192, 4, 0xc0000000, 0x140000000);
+	check_e820(65536, 4, 0xc0000000, 0xf40000000);
+}
+
+/* Placed things stay below the hole; high RAM is not for the kernel. */
+static void test_kernel_high_ram(void **state)
+{
+	struct xsvm_err err = {{0}};
+	struct boot_config c;
+	struct boot_layout l;
+	struct ram r;
+
+	(void)state;
+	ram_init(&r, 4096 * MIB);
+	config_init(&c);
+	c.kernel_lo = 0xbff00000;
+	c.kernel_hi = 0xc0000000;
+	setup_ok(&r, &c, &l);
+	c.kernel_hi = 0xc0000001;
+	assert_int_equal(boot_params_setup(&r.m, &c, &l, &err), -EINVAL);
+	assert_string_equal(err.msg, "kernel at 0xbff00000-0xc0000001 ends "
+				     "beyond RAM below the PCI hole (3072 "
+				     "MiB)");
+	c.kernel_lo = 0x100000000;
+	c.kernel_hi = 0x100200000;
+	assert_int_equal(boot_params_setup(&r.m, &c, &l, &err), -EINVAL);
+	assert_string_equal(err.msg, "kernel at 0x100000000-0x100200000 ends "
+				     "beyond RAM below the PCI hole (3072 "
+				     "MiB)");
+	ram_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +337,8 @@ int main(void)
 		cmocka_unit_test(test_bad_header),
 		cmocka_unit_test(test_cmdline_too_long),
 		cmocka_unit_test(test_kernel_range),
+		cmocka_unit_test(test_e820_sizes),
+		cmocka_unit_test(test_kernel_high_ram),
 		cmocka_unit_test(test_small_ram),
 	};
 

@@ -19,8 +19,6 @@
  *   0x14    XSS bits 63:32                leaf of the last answer's entry
  *   0x18    table: 0 built, 1 KVM's       subleaf of the last answer's entry
  *   0x1c    command (CPUID_SVC_CMD_*)     CPUID_SVC_SIGNATURE
- *   0x20    COPY address bits 31:0        records the last COPY wrote
- *   0x24    COPY address bits 63:32       0
  *
  * CPUID_SVC_CMD_QUERY answers (leaf, subleaf) like the CPUID instruction
  * (a leaf without subleaves ignores subleaf). CPUID_SVC_CMD_NEXT answers
@@ -30,12 +28,13 @@
  * KVM_SET_CPUID2 (what the CPUID instruction shows), answered as stored.
  * CPUID_SVC_CMD_COPY answers a whole table at once, as NEXT would entry by
  * entry from the first: the VMM writes each entry as a struct
- * cpuid_svc_record (seven little-endian dwords) to guest-physical memory at
- * the COPY address, in key order, at most CPUID_SVC_COPY_MAX of them. The
- * buffer, CPUID_SVC_COPY_BYTES long, must lie wholly in guest RAM, else
- * the answer is BAD_REQUEST and nothing is written. A COPY answers OK with
- * EAX the number of records (also readable at 0x20), whatever their own
- * statuses (OK or BAD_STATE) say.
+ * cpuid_svc_record (seven little-endian dwords) to guest-physical memory,
+ * in key order, at most CPUID_SVC_COPY_MAX of them. For COPY the leaf and
+ * subleaf registers hold the buffer's guest-physical address, bits 31:0 and
+ * 63:32. The buffer, CPUID_SVC_COPY_BYTES long, must lie wholly in guest
+ * RAM, else the answer is BAD_REQUEST and nothing is written. A COPY
+ * answers OK with EAX the number of records, whatever their own statuses
+ * (OK or BAD_STATE) say; its entry leaf and subleaf read zero.
  *
  * The service's state (registers and last answer) is per vCPU: each vCPU
  * has its own, answered from its own table (cpuid/topology.h).
@@ -71,7 +70,7 @@
 #include "xsave.h"
 
 #define CPUID_SVC_PORT 0x5a0
-#define CPUID_SVC_PORTS 0x28
+#define CPUID_SVC_PORTS 0x20
 #define CPUID_SVC_SIGNATURE 0x43565358u /* "XSVC" */
 
 #define CPUID_SVC_LEAF 0x00
@@ -82,8 +81,6 @@
 #define CPUID_SVC_XSS_HI 0x14
 #define CPUID_SVC_TABLE 0x18
 #define CPUID_SVC_CMD 0x1c
-#define CPUID_SVC_ADDR_LO 0x20
-#define CPUID_SVC_ADDR_HI 0x24
 /* read side */
 #define CPUID_SVC_EAX 0x00
 #define CPUID_SVC_EBX 0x04
@@ -93,7 +90,6 @@
 #define CPUID_SVC_ENTRY_LEAF 0x14
 #define CPUID_SVC_ENTRY_SUBLEAF 0x18
 #define CPUID_SVC_SIG 0x1c
-#define CPUID_SVC_COPIED 0x20
 
 #define CPUID_SVC_CMD_QUERY 1
 #define CPUID_SVC_CMD_NEXT 2

@@ -182,7 +182,7 @@ static __attribute__((noreturn)) void ap_entry(uint32_t index)
 
 	idt_load();
 	__atomic_store_n(&a->rep.state, VCPU_ARRIVED, __ATOMIC_RELEASE);
-	vcpu_check_model(a, index, &plan);
+	vcpu_check_model(a, index, &plan, area(0));
 	vcpu_check_view(a, index, &plan, false);
 	__atomic_store_n(&a->rep.state, VCPU_DONE, __ATOMIC_RELEASE);
 	for (;;) {
@@ -324,7 +324,7 @@ void guest_main(uint64_t boot_params)
 	plan.nr = topology_cpus(&plan.topo);
 	areas_place(boot_params, plan.nr);
 	a = area(0);
-	vcpu_check_model(a, 0, &plan);
+	vcpu_check_model(a, 0, &plan, NULL);
 	console_printf("xsvm-guest: test guest, Linux %s model, %u CPUID entries",
 		       linux_release_name(o.version).s, a->built.nr);
 	if (a->rep.bad_state)

@@ -107,8 +107,8 @@ unsigned int svc_copy(uint32_t which, struct cpuid_svc_record *rec,
 	uint32_t status, n;
 	unsigned int bad = 0;
 
-	svc_out(CPUID_SVC_ADDR_LO, (uint32_t)gpa);
-	svc_out(CPUID_SVC_ADDR_HI, (uint32_t)(gpa >> 32));
+	svc_out(CPUID_SVC_LEAF, (uint32_t)gpa);
+	svc_out(CPUID_SVC_SUBLEAF, (uint32_t)(gpa >> 32));
 	svc_out(CPUID_SVC_CMD, CPUID_SVC_CMD_COPY);
 	status = svc_in(CPUID_SVC_STATUS);
 	n = svc_in(CPUID_SVC_EAX);

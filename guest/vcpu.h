@@ -58,10 +58,12 @@ struct vcpu_plan {
 
 /*
  * The built table and the model on it (a failure to run the model ends
- * the run on the BSP, and is reported for an AP).
+ * the run on the BSP, and is reported for an AP). ref (an AP's: vCPU 0's
+ * area, done) lends its result when the tables differ only in topology
+ * fields: the model is a pure function of the table.
  */
 void vcpu_check_model(struct vcpu_area *a, unsigned int index,
-		      const struct vcpu_plan *p);
+		      const struct vcpu_plan *p, const struct vcpu_area *ref);
 /*
  * The CPUID instruction against KVM's table and, with a topology, the
  * topology fields. print: each difference to the console (the BSP's way);

@@ -53,12 +53,12 @@ static void copy(struct cpuid_service *s, const struct cpuid_table *t)
 		.status = CPUID_SVC_BAD_REQUEST,
 	};
 	struct cpuid_svc_record rec[CPUID_SVC_COPY_MAX];
+	uint64_t gpa = (uint64_t)s->req.subleaf << 32 | s->req.leaf;
 	uint8_t *p = NULL;
 	unsigned int n;
 
 	if (s->mem)
-		p = guest_mem_ptr(s->mem, s->copy_addr, CPUID_SVC_COPY_BYTES);
-	s->copied = 0;
+		p = guest_mem_ptr(s->mem, gpa, CPUID_SVC_COPY_BYTES);
 	if (!t || s->req.table > CPUID_SVC_TABLE_KVM || !p) {
 		s->ans = bad;
 		return;
@@ -76,7 +76,6 @@ static void copy(struct cpuid_service *s, const struct cpuid_table *t)
 	memset(&s->ans, 0, sizeof(s->ans));
 	s->ans.status = CPUID_SVC_OK;
 	s->ans.eax = n;
-	s->copied = n;
 }
 
 static void command(struct cpuid_service *s, uint32_t cmd)
@@ -122,11 +121,6 @@ static void reg_write(struct cpuid_service *s, unsigned int off, uint32_t v)
 	case CPUID_SVC_CMD:
 		command(s, v);
 		break;
-	case CPUID_SVC_ADDR_LO:
-	case CPUID_SVC_ADDR_HI:
-		s->copy_addr = set_half(s->copy_addr, off == CPUID_SVC_ADDR_HI,
-					v);
-		break;
 	}
 }
 
@@ -149,12 +143,8 @@ static uint32_t reg_read(const struct cpuid_service *s, unsigned int off)
 		return a->leaf;
 	case CPUID_SVC_ENTRY_SUBLEAF:
 		return a->subleaf;
-	case CPUID_SVC_COPIED:
-		return s->copied;
-	case CPUID_SVC_SIG:
+	default: /* CPUID_SVC_SIG */
 		return CPUID_SVC_SIGNATURE;
-	default: /* CPUID_SVC_ADDR_HI */
-		return 0;
 	}
 }
 

@@ -33,8 +33,6 @@ struct cpuid_service {
 	const struct cpuid_table *seen;	 /* table 1, KVM's; NULL: none */
 	struct xsave_order order;	 /* the builder's, for 0xD.1 EBX */
 	const struct guest_mem *mem;	 /* where COPY writes; NULL: none */
-	uint64_t copy_addr;
-	uint32_t copied; /* records the last COPY wrote */
 	uint64_t queries;		 /* command writes */
 	uint64_t bad_accesses;		 /* accesses that did not count */
 };

@@ -148,11 +148,13 @@ want_console mmio 'b"mmio: every read gave all-ones\n" + PASS_LINE.encode() + b"
 
 hostile cpuid-nonsense 0 debug_exit --cpuid "$DUMP"
 expect_field cpuid-nonsense "$tmp/cpuid-nonsense.json" "d['exits']['svc_bad_accesses']" "7"
-expect_field cpuid-nonsense "$tmp/cpuid-nonsense.json" "d['exits']['svc_queries']" "15"
+expect_field cpuid-nonsense "$tmp/cpuid-nonsense.json" "d['exits']['svc_queries']" "17"
 want_console cpuid-nonsense '"""before any command: status 00000001
 command 0x0: status 00000003
-command 0x3: status 00000003
+command 0x4: status 00000003
 command 0xffffffff: status 00000003
+copy to 0xfffff000: status 00000003 eax 00000000
+copy to 0xfffffffffffff000: status 00000003 eax 00000000
 table 2: status 00000003
 table 3: status 00000003
 table 4: status 00000003

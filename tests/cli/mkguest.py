@@ -223,9 +223,16 @@ def cpuid_nonsense():
     c += mov_edx(s + 0x1C) + b"\x66\xb8\x01\x00\x66\xef"  # word command 1
     c += mov_edx(s + 0x1F) + b"\xec"                     # the last byte
     c += svc_print("before any command: status ", 0x10) + prints("\n")
-    for cmd in (0, 3, 0xFFFFFFFF):
+    for cmd in (0, 4, 0xFFFFFFFF):
         c += out32(s + 0x1C, cmd)
         c += svc_print("command %#x: status " % cmd, 0x10) + prints("\n")
+    # copies (command 3) to buffers that run past the end of RAM, the
+    # address in leaf and subleaf
+    for addr in (0xFFFFF000, 0xFFFFFFFFFFFFF000):
+        c += out32(s, addr & 0xFFFFFFFF) + out32(s + 4, addr >> 32)
+        c += out32(s + 0x1C, 3)
+        c += svc_print("copy to %#x: status " % addr, 0x10)
+        c += svc_print(" eax ", 0) + prints("\n")
     for table in range(2, 8):
         c += out32(s + 0x18, table) + out32(s + 0x1C, 1)
         c += svc_print("table %d: status " % table, 0x10) + prints("\n")

@@ -45,29 +45,11 @@ def first_line_time(cmd, limit, env=None, smp=None):
                          stdin=subprocess.DEVNULL, start_new_session=True,
                          env=env)
     os.set_blocking(p.stdout.fileno(), False)
-    buf = b""
-    found = None
-    while found is None:
-        now = time.monotonic() - t0
-        if now > limit:
-            break
-        try:
-            chunk = p.stdout.read()
-        except BlockingIOError:
-            chunk = None
-        if chunk:
-            buf += chunk
-            if LINE.search(buf):
-                found = time.monotonic() - t0
-                break
-            buf = buf[-4096:]
-        elif chunk == b"" and p.poll() is not None:
-            break
-        else:
-            time.sleep(0.02)
+    m, buf = read_until(p, b"", LINE, t0, limit)
+    found = time.monotonic() - t0 if m else None
     if smp is not None:
-        smp.append(smp_cpus(p, buf, t0, limit) if found is not None
-                   else None)
+        m = read_until(p, buf, SMP, t0, limit)[0] if m else None
+        smp.append((int(m.group(1)), int(m.group(2))) if m else None)
     try:
         os.killpg(p.pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -76,16 +58,16 @@ def first_line_time(cmd, limit, env=None, smp=None):
     return found
 
 
-def smp_cpus(p, buf, t0, limit):
-    """Reads p's console on from buf until Linux's smp line: its node
-    and CPU counts, or None if it did not come within limit seconds of
-    t0."""
+def read_until(p, buf, pattern, t0, limit):
+    """Reads p's console on from buf until pattern matches: (the match,
+    the text read), or (None, the text) at its end or limit seconds after
+    t0. Only the last 4096 bytes are kept between reads."""
     while True:
-        m = SMP.search(buf)
+        m = pattern.search(buf)
         if m:
-            return int(m.group(1)), int(m.group(2))
+            return m, buf
         if time.monotonic() - t0 > limit:
-            return None
+            return None, buf
         buf = buf[-4096:]
         try:
             chunk = p.stdout.read()
@@ -94,7 +76,7 @@ def smp_cpus(p, buf, t0, limit):
         if chunk:
             buf += chunk
         elif chunk == b"" and p.poll() is not None:
-            return None
+            return None, buf
         else:
             time.sleep(0.02)
 

@@ -60,6 +60,18 @@ void console_printf(const char *fmt, ...)
 	unlock();
 }
 
+void guest_fail(const char *fmt, ...)
+{
+	char buf[CONSOLE_LINE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	console_printf("xsvm-guest: %s", buf);
+	guest_exit(GUEST_EXIT_NO_VERDICT);
+}
+
 void guest_exit(uint8_t v)
 {
 	outb(GUEST_EXIT_PORT, v);

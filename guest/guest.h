@@ -35,6 +35,10 @@ void idt_init(void);
 /* Load the IDT idt_init() built (an AP's first step). */
 void idt_load(void);
 
+/* "xsvm-guest: " and the printf-style message, then no verdict. */
+__attribute__((noreturn, format(printf, 1, 2))) void
+guest_fail(const char *fmt, ...);
+
 /* Write v to the debug-exit port, then stop for good. */
 __attribute__((noreturn)) void guest_exit(uint8_t v);
 

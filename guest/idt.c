@@ -119,10 +119,9 @@ void idt_exception(struct idt_frame *f)
 		return;
 	}
 
-	console_printf("xsvm-guest: exception %llu (%s) at RIP 0x%llx, error "
-		       "code 0x%llx",
-		       (unsigned long long)f->vector, name ? name : "reserved",
-		       (unsigned long long)f->rip,
-		       (unsigned long long)f->error_code);
-	guest_exit(GUEST_EXIT_NO_VERDICT);
+	guest_fail("exception %llu (%s) at RIP 0x%llx, error "
+		   "code 0x%llx",
+		   (unsigned long long)f->vector, name ? name : "reserved",
+		   (unsigned long long)f->rip,
+		   (unsigned long long)f->error_code);
 }

@@ -61,12 +61,6 @@ extern char __image_end[];
 static struct vcpu_plan plan;
 static uint8_t *areas;
 
-static __attribute__((noreturn)) void fail(const char *msg)
-{
-	console_printf("xsvm-guest: %s", msg);
-	guest_exit(GUEST_EXIT_NO_VERDICT);
-}
-
 static struct vcpu_area *area(unsigned int i)
 {
 	return (struct vcpu_area *)(areas + (size_t)i * AREA_SIZE);
@@ -96,19 +90,18 @@ static void parse_word(const char *w, size_t len, struct options *o)
 
 	if ((v = option_value(w, len, "xsvm.linux", buf))) {
 		if (linux_version_parse(v, &o->version, NULL))
-			fail("xsvm.linux must be a release, X.Y or X.Y.Z");
+			guest_fail("xsvm.linux must be a release, X.Y or X.Y.Z");
 	} else if ((v = option_value(w, len, "xsvm.native", buf))) {
 		if (strcmp(v, "0") && strcmp(v, "1"))
-			fail("xsvm.native must be 0 or 1");
+			guest_fail("xsvm.native must be 0 or 1");
 		o->native = v[0] == '1';
 	} else if ((v = option_value(w, len, "xsvm.probe", buf))) {
 		if (strcmp(v, "0") && strcmp(v, "1"))
-			fail("xsvm.probe must be 0 or 1");
+			guest_fail("xsvm.probe must be 0 or 1");
 		o->probe = v[0] == '1';
 	} else if ((v = option_value(w, len, "xsvm.topology", buf))) {
 		if (topology_parse(v, 0, &o->topo, &err))
-			console_printf("xsvm-guest: xsvm.topology: %s", err.msg),
-				guest_exit(GUEST_EXIT_NO_VERDICT);
+			guest_fail("xsvm.topology: %s", err.msg);
 		o->have_topology = true;
 	}
 }
@@ -164,13 +157,11 @@ static void areas_place(uint64_t boot_params, unsigned int nr)
 			~(uint64_t)(PAGE - 1);
 	uint64_t need = (uint64_t)nr * AREA_SIZE, end = ram_end(boot_params, base);
 
-	if (!end || end - base < need) {
-		console_printf("xsvm-guest: %u vCPUs need %llu KiB of RAM after the image at 0x%llx; the e820 map gives %llu",
-			       nr, (unsigned long long)(need >> 10),
-			       (unsigned long long)base,
-			       (unsigned long long)(end > base ? (end - base) >> 10 : 0));
-		guest_exit(GUEST_EXIT_NO_VERDICT);
-	}
+	if (!end || end - base < need)
+		guest_fail("%u vCPUs need %llu KiB of RAM after the image at 0x%llx; the e820 map gives %llu",
+			   nr, (unsigned long long)(need >> 10),
+			   (unsigned long long)base,
+			   (unsigned long long)(end > base ? (end - base) >> 10 : 0));
 	areas = (uint8_t *)(uintptr_t)base;
 	for (unsigned int i = 0; i < nr; i++)
 		memset(&area(i)->rep, 0, sizeof(area(i)->rep));
@@ -189,11 +180,6 @@ static __attribute__((noreturn)) void ap_entry(uint32_t index)
 		cli();
 		hlt();
 	}
-}
-
-static void ap_entry_call(uint32_t index)
-{
-	ap_entry(index);
 }
 
 /* "vCPU i (APIC ID a)" */
@@ -284,7 +270,7 @@ static bool check_vcpus(void)
 	for (unsigned int i = 1; i < plan.nr; i++)
 		started += smp_start_ap(topology_apic_id(&plan.topo, i), i,
 					(uint64_t)(uintptr_t)area(i) + AREA_SIZE,
-					ap_entry_call, &area(i)->rep.state);
+					ap_entry, &area(i)->rep.state);
 	t0 = smp_tsc();
 	for (unsigned int i = 1; i < plan.nr; i++) {
 		volatile uint32_t *st = &area(i)->rep.state;
@@ -314,7 +300,7 @@ void guest_main(uint64_t boot_params)
 	if (o.probe)
 		probe_main();
 	if (svc_in(CPUID_SVC_SIG) != CPUID_SVC_SIGNATURE)
-		fail("no CPUID service");
+		guest_fail("no CPUID service");
 	plan.version = o.version;
 	plan.native = o.native;
 	plan.have_topology = o.have_topology;

@@ -66,24 +66,21 @@ bool svc_walk_next(struct svc_walk *w, struct cpuid_svc_answer *a)
 	if (a->status == CPUID_SVC_NO_ENTRY)
 		return false;
 	if (a->status != CPUID_SVC_OK && a->status != CPUID_SVC_BAD_STATE) {
-		console_printf("xsvm-guest: CPUID service: table %u: NEXT "
-			       "after 0x%x.%x: status %u",
-			       w->table, w->leaf, w->subleaf, a->status);
-		guest_exit(GUEST_EXIT_NO_VERDICT);
+		guest_fail("CPUID service: table %u: NEXT "
+			   "after 0x%x.%x: status %u",
+			   w->table, w->leaf, w->subleaf, a->status);
 	}
 	if (w->started && (a->leaf < w->leaf ||
 			   (a->leaf == w->leaf && a->subleaf <= w->subleaf))) {
-		console_printf("xsvm-guest: CPUID service: table %u: NEXT "
-			       "after 0x%x.%x answered 0x%x.%x",
-			       w->table, w->leaf, w->subleaf, a->leaf,
-			       a->subleaf);
-		guest_exit(GUEST_EXIT_NO_VERDICT);
+		guest_fail("CPUID service: table %u: NEXT "
+			   "after 0x%x.%x answered 0x%x.%x",
+			   w->table, w->leaf, w->subleaf, a->leaf,
+			   a->subleaf);
 	}
 	if (++w->steps > CPUID_TABLE_MAX) {
-		console_printf("xsvm-guest: CPUID service: table %u has more "
-			       "than %u entries",
-			       w->table, CPUID_TABLE_MAX);
-		guest_exit(GUEST_EXIT_NO_VERDICT);
+		guest_fail("CPUID service: table %u has more "
+			   "than %u entries",
+			   w->table, CPUID_TABLE_MAX);
 	}
 	w->started = true;
 	w->leaf = a->leaf;
@@ -95,9 +92,8 @@ static __attribute__((noreturn)) void copy_fail(uint32_t which,
 						 const char *what, uint32_t a,
 						 uint32_t b)
 {
-	console_printf("xsvm-guest: CPUID service: table %u: COPY %s (%u, %u)",
-		       which, what, a, b);
-	guest_exit(GUEST_EXIT_NO_VERDICT);
+	guest_fail("CPUID service: table %u: COPY %s (%u, %u)", which, what,
+		   a, b);
 }
 
 unsigned int svc_copy(uint32_t which, struct cpuid_svc_record *rec,

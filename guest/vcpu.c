@@ -13,12 +13,6 @@
 #define ENUM_XCR0 1
 #define ENUM_XSS  0
 
-static __attribute__((noreturn)) void fail(const char *msg)
-{
-	console_printf("xsvm-guest: %s", msg);
-	guest_exit(GUEST_EXIT_NO_VERDICT);
-}
-
 /*
  * Like a kernel that has written XCR0 and XSS: ask again for 0xD.0 and
  * 0xD.1, whose EBX depends on that state.
@@ -43,7 +37,7 @@ static void requery_state(struct vcpu_area *a, uint32_t v)
 		}
 		if (cpuid_table_set(&a->built, XSAVE_LEAF, sub, ans.eax,
 				    ans.ebx, ans.ecx, ans.edx))
-			fail("CPUID service: the built table does not fit");
+			guest_fail("CPUID service: the built table does not fit");
 	}
 	r->ebx0 = cpuid_table_reg(&a->built, XSAVE_LEAF, 0, CPUID_EBX);
 	r->ebx1 = cpuid_table_reg(&a->built, XSAVE_LEAF, 1, CPUID_EBX);
@@ -149,10 +143,8 @@ void vcpu_check_model(struct vcpu_area *a, unsigned int index,
 	}
 	if (linux_check(&a->built, p->version, NULL, &a->model, &err)) {
 		r->model_failed = true;
-		if (!index) {
-			console_printf("xsvm-guest: Linux model: %s", err.msg);
-			guest_exit(GUEST_EXIT_NO_VERDICT);
-		}
+		if (!index)
+			guest_fail("Linux model: %s", err.msg);
 	} else {
 		r->passed = model_passed(&a->model);
 	}

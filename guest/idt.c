@@ -3,16 +3,20 @@
  * The IDT of the test guest: vectors 0-31 (the CPU's exceptions) go to the
  * stubs of vectors.S and end here. A fault of a guarded instruction (see
  * guard.h) is recorded and the guest goes on after it; anything else ends
- * the run with one console line and the debug exit (no verdict). Interrupts
- * stay off, so no other vector is ever used.
+ * the run with one console line and the debug exit (no verdict).
+ * Interrupts stay off but while the BSP waits for its APs (smp_idle()):
+ * then the one vector used is SMP_WAKE_VECTOR, whose stub (vectors.S)
+ * ends the interrupt and returns.
  */
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "guard.h"
 #include "guest.h"
+#include "smp.h"
 
-#define IDT_VECTORS	   32
+#define IDT_VECTORS	   32 /* the exceptions */
+#define IDT_GATES	   (SMP_WAKE_VECTOR + 1)
 #define IDT_CODE_SELECTOR  0x10 /* the boot protocol's 64-bit CS */
 #define IDT_INTERRUPT_GATE 0x8e /* present, DPL 0, 64-bit interrupt gate */
 
@@ -36,8 +40,9 @@ struct idt_frame {
 };
 
 extern const uint64_t idt_stubs[IDT_VECTORS];
+extern const char vector_wake[];
 
-static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
+static struct idt_gate idt[IDT_GATES] __attribute__((aligned(16)));
 
 volatile uint64_t guard_resume;
 volatile uint32_t guard_vector = GUARD_NO_FAULT;
@@ -82,19 +87,25 @@ void idt_load(void)
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
+static struct idt_gate gate(uint64_t a)
+{
+	return (struct idt_gate){
+		.offset_lo = (uint16_t)a,
+		.selector = IDT_CODE_SELECTOR,
+		.type = IDT_INTERRUPT_GATE,
+		.offset_mid = (uint16_t)(a >> 16),
+		.offset_hi = (uint32_t)(a >> 32),
+	};
+}
+
+_Static_assert(SMP_WAKE_VECTOR >= IDT_VECTORS,
+	       "the wake-up is not an exception");
+
 void idt_init(void)
 {
-	for (unsigned int v = 0; v < IDT_VECTORS; v++) {
-		uint64_t a = idt_stubs[v];
-
-		idt[v] = (struct idt_gate){
-			.offset_lo = (uint16_t)a,
-			.selector = IDT_CODE_SELECTOR,
-			.type = IDT_INTERRUPT_GATE,
-			.offset_mid = (uint16_t)(a >> 16),
-			.offset_hi = (uint32_t)(a >> 32),
-		};
-	}
+	for (unsigned int v = 0; v < IDT_VECTORS; v++)
+		idt[v] = gate(idt_stubs[v]);
+	idt[SMP_WAKE_VECTOR] = gate((uint64_t)(uintptr_t)vector_wake);
 	idt_load();
 }
 

@@ -44,8 +44,14 @@
 #define PAGE	    4096u
 #define VCPU_STACK  0x10000u /* as the BSP's (entry.S) */
 #define AREA_SIZE   (((sizeof(struct vcpu_area) + PAGE - 1) & ~(size_t)(PAGE - 1)) + VCPU_STACK)
-/* TSC ticks the BSP waits for the APs' reports: minutes on any CPU. */
-#define DONE_TICKS  (1ull << 40)
+/*
+ * TSC ticks from the first SIPI: the second INIT and SIPI to APs that have
+ * not arrived (a fraction of a second), the end of the wait for arrivals
+ * (seconds), and for the reports (minutes on any CPU).
+ */
+#define RESEND_TICKS  (1ull << 29)
+#define ARRIVAL_TICKS (1ull << 33)
+#define DONE_TICKS    (1ull << 40)
 
 struct options {
 	uint32_t version;
@@ -60,6 +66,7 @@ extern char __image_end[];
 /* Read by every vCPU, written by the BSP before the APs start. */
 static struct vcpu_plan plan;
 static uint8_t *areas;
+static uint32_t bsp_apic_id;
 
 static struct vcpu_area *area(unsigned int i)
 {
@@ -165,6 +172,7 @@ static void areas_place(uint64_t boot_params, unsigned int nr)
 	areas = (uint8_t *)(uintptr_t)base;
 	for (unsigned int i = 0; i < nr; i++)
 		memset(&area(i)->rep, 0, sizeof(area(i)->rep));
+	memset(&area(0)->svc, 0, sizeof(area(0)->svc));
 }
 
 static __attribute__((noreturn)) void ap_entry(uint32_t index)
@@ -172,10 +180,13 @@ static __attribute__((noreturn)) void ap_entry(uint32_t index)
 	struct vcpu_area *a = area(index);
 
 	idt_load();
+	/* nothing written to its service yet, also after a second INIT */
+	memset(&a->svc, 0, sizeof(a->svc));
 	__atomic_store_n(&a->rep.state, VCPU_ARRIVED, __ATOMIC_RELEASE);
 	vcpu_check_model(a, index, &plan, area(0));
 	vcpu_check_view(a, index, &plan, false);
 	__atomic_store_n(&a->rep.state, VCPU_DONE, __ATOMIC_RELEASE);
+	smp_wake(bsp_apic_id);
 	for (;;) {
 		cli();
 		hlt();
@@ -261,23 +272,66 @@ static bool judge_vcpu(unsigned int i)
 	return ok;
 }
 
+/*
+ * Halt until every AP's report is done; a second INIT and SIPI to each AP
+ * not arrived after RESEND_TICKS; give up on those after ARRIVAL_TICKS
+ * and on the others after DONE_TICKS. Returns how many arrived.
+ */
+static unsigned int wait_aps(void)
+{
+	uint64_t t0 = smp_tsc(), t;
+	unsigned int absent, busy;
+	bool resent = false;
+
+	smp_timer_start();
+	for (;;) {
+		absent = busy = 0;
+		for (unsigned int i = 1; i < plan.nr; i++) {
+			uint32_t st = area(i)->rep.state;
+
+			absent += st == VCPU_ABSENT;
+			busy += st != VCPU_DONE;
+		}
+		t = smp_tsc() - t0;
+		if (!busy || t > DONE_TICKS ||
+		    (absent == busy && t > ARRIVAL_TICKS))
+			break;
+		if (absent && !resent && t > RESEND_TICKS) {
+			for (unsigned int i = 1; i < plan.nr; i++)
+				if (area(i)->rep.state == VCPU_ABSENT)
+					smp_send_start(topology_apic_id(&plan.topo, i));
+			resent = true;
+		}
+		smp_idle();
+	}
+	smp_timer_stop();
+	return plan.nr - 1 - absent;
+}
+
 /* Start every AP, wait for their reports, and judge every vCPU. */
 static bool check_vcpus(void)
 {
-	unsigned int started = 1, agree = 0, fields = 0;
-	uint64_t t0;
+	struct smp_boot b = {
+		.areas = (uint64_t)(uintptr_t)areas,
+		.area_size = AREA_SIZE,
+		.entry = ap_entry,
+	};
+	unsigned int started, agree = 0, fields = 0;
 
-	for (unsigned int i = 1; i < plan.nr; i++)
-		started += smp_start_ap(topology_apic_id(&plan.topo, i), i,
-					(uint64_t)(uintptr_t)area(i) + AREA_SIZE,
-					ap_entry, &area(i)->rep.state);
-	t0 = smp_tsc();
+	memset(b.index_of, SMP_NO_INDEX, sizeof(b.index_of));
 	for (unsigned int i = 1; i < plan.nr; i++) {
-		volatile uint32_t *st = &area(i)->rep.state;
+		uint32_t id = topology_apic_id(&plan.topo, i);
 
-		while (*st == VCPU_ARRIVED && smp_tsc() - t0 < DONE_TICKS)
-			__asm__ volatile("pause");
+		if (id >= SMP_NO_INDEX)
+			guest_fail("xsvm.topology: vCPU %u has APIC ID %u, past the xAPIC's 0x%x",
+				   i, id, SMP_NO_INDEX - 1);
+		b.index_of[id] = (uint8_t)i;
 	}
+	bsp_apic_id = lapic_id();
+	smp_prepare(&b);
+	for (unsigned int i = 1; i < plan.nr; i++)
+		smp_send_start(topology_apic_id(&plan.topo, i));
+	started = 1 + wait_aps();
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	area(0)->rep.state = VCPU_DONE;
 	for (unsigned int i = 0; i < plan.nr; i++) {

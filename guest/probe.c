@@ -85,10 +85,11 @@ static void rec_cpuid(uint32_t leaf, uint32_t subleaf)
 /* Every key of KVM's table, through the CPUID instruction. */
 static void probe_leaves(void)
 {
+	struct svc_regs regs = { 0 };
 	struct cpuid_svc_answer a;
 	struct svc_walk w;
 
-	svc_state(CPUID_SVC_TABLE_KVM, cur_xcr0, cur_xss);
+	svc_state(&regs, CPUID_SVC_TABLE_KVM, cur_xcr0, cur_xss);
 	svc_walk_start(&w, CPUID_SVC_TABLE_KVM);
 	while (svc_walk_next(&w, &a))
 		rec_cpuid(a.leaf, a.subleaf);

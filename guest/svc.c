@@ -23,13 +23,25 @@ void svc_out(unsigned int off, uint32_t v)
 	outl(CPUID_SVC_PORT + off, v);
 }
 
-void svc_state(uint32_t which, uint64_t xcr0, uint64_t xss)
+/* Register off holds old (if written) and is to hold v. */
+static void svc_set(const struct svc_regs *r, unsigned int off, uint32_t old,
+		    uint32_t v)
 {
-	svc_out(CPUID_SVC_TABLE, which);
-	svc_out(CPUID_SVC_XCR0_LO, (uint32_t)xcr0);
-	svc_out(CPUID_SVC_XCR0_HI, (uint32_t)(xcr0 >> 32));
-	svc_out(CPUID_SVC_XSS_LO, (uint32_t)xss);
-	svc_out(CPUID_SVC_XSS_HI, (uint32_t)(xss >> 32));
+	if (!r->written || old != v)
+		svc_out(off, v);
+}
+
+void svc_state(struct svc_regs *r, uint32_t which, uint64_t xcr0,
+	       uint64_t xss)
+{
+	svc_set(r, CPUID_SVC_TABLE, r->table, which);
+	svc_set(r, CPUID_SVC_XCR0_LO, (uint32_t)r->xcr0, (uint32_t)xcr0);
+	svc_set(r, CPUID_SVC_XCR0_HI, (uint32_t)(r->xcr0 >> 32),
+		(uint32_t)(xcr0 >> 32));
+	svc_set(r, CPUID_SVC_XSS_LO, (uint32_t)r->xss, (uint32_t)xss);
+	svc_set(r, CPUID_SVC_XSS_HI, (uint32_t)(r->xss >> 32),
+		(uint32_t)(xss >> 32));
+	*r = (struct svc_regs){ true, which, xcr0, xss };
 }
 
 /* One command for (leaf, subleaf) at the state set last. */

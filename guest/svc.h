@@ -15,8 +15,20 @@
 
 uint32_t svc_in(unsigned int off);
 void svc_out(unsigned int off, uint32_t v);
+/*
+ * The state registers as one vCPU last wrote them to its service, which
+ * keeps them: svc_state() writes only the 32-bit registers that change.
+ * Zeroed: none written yet.
+ */
+struct svc_regs {
+	bool written;
+	uint32_t table;
+	uint64_t xcr0, xss;
+};
+
 /* Choose the table and the XCR0/XSS of the answers that follow. */
-void svc_state(uint32_t which, uint64_t xcr0, uint64_t xss);
+void svc_state(struct svc_regs *r, uint32_t which, uint64_t xcr0,
+	       uint64_t xss);
 void svc_command(uint32_t cmd, uint32_t leaf, uint32_t subleaf,
 		 struct cpuid_svc_answer *a);
 

@@ -15,28 +15,31 @@
 
 /*
  * Like a kernel that has written XCR0 and XSS: ask again for 0xD.0 and
- * 0xD.1, whose EBX depends on that state.
+ * 0xD.1, whose EBX depends on that state, with one COPY at that state
+ * into a->kvm (filled again by compare_native()).
  */
 static void requery_state(struct vcpu_area *a, uint32_t v)
 {
 	struct vcpu_report *r = &a->rep;
-	struct cpuid_svc_answer ans;
 
 	linux_enter_state(&a->built, v, &r->xcr0, &r->xss);
-	svc_state(CPUID_SVC_TABLE_BUILT, r->xcr0, r->xss);
-	for (uint32_t sub = 0; sub <= 1; sub++) {
-		svc_command(CPUID_SVC_CMD_QUERY, XSAVE_LEAF, sub, &ans);
-		if (ans.status == CPUID_SVC_NO_ENTRY)
+	svc_state(&a->svc, CPUID_SVC_TABLE_BUILT, r->xcr0, r->xss);
+	svc_copy(CPUID_SVC_TABLE_BUILT, a->rec, &a->kvm);
+	/* the records are the table's entries, in its order */
+	for (unsigned int i = 0; i < a->kvm.nr; i++) {
+		const struct cpuid_entry *e = &a->kvm.e[i];
+
+		if (e->leaf != XSAVE_LEAF || e->subleaf > 1)
 			continue;
-		if (ans.status != CPUID_SVC_OK) {
+		if (a->rec[i].status != CPUID_SVC_OK) {
 			console_printf("xsvm-guest: CPUID service: 0xd.%u at XCR0 0x%llx, XSS 0x%llx: status %u; keeping the answer at XCR0 0x%x",
-				       sub, (unsigned long long)r->xcr0,
-				       (unsigned long long)r->xss, ans.status,
-				       ENUM_XCR0);
+				       e->subleaf, (unsigned long long)r->xcr0,
+				       (unsigned long long)r->xss,
+				       a->rec[i].status, ENUM_XCR0);
 			continue;
 		}
-		if (cpuid_table_set(&a->built, XSAVE_LEAF, sub, ans.eax,
-				    ans.ebx, ans.ecx, ans.edx))
+		if (cpuid_table_set(&a->built, XSAVE_LEAF, e->subleaf, e->eax,
+				    e->ebx, e->ecx, e->edx))
 			guest_fail("CPUID service: the built table does not fit");
 	}
 	r->ebx0 = cpuid_table_reg(&a->built, XSAVE_LEAF, 0, CPUID_EBX);
@@ -58,7 +61,7 @@ static void compare_native(struct vcpu_area *a, bool print)
 {
 	struct vcpu_report *r = &a->rep;
 
-	svc_state(CPUID_SVC_TABLE_KVM, ENUM_XCR0, ENUM_XSS);
+	svc_state(&a->svc, CPUID_SVC_TABLE_KVM, ENUM_XCR0, ENUM_XSS);
 	svc_copy(CPUID_SVC_TABLE_KVM, a->rec, &a->kvm);
 	cpuid_table_init(&a->native);
 	for (unsigned int i = 0; i < a->kvm.nr; i++) {
@@ -133,7 +136,7 @@ void vcpu_check_model(struct vcpu_area *a, unsigned int index,
 	struct xsvm_err err;
 
 	r->lapic_id = lapic_id();
-	svc_state(CPUID_SVC_TABLE_BUILT, ENUM_XCR0, ENUM_XSS);
+	svc_state(&a->svc, CPUID_SVC_TABLE_BUILT, ENUM_XCR0, ENUM_XSS);
 	r->bad_state = svc_copy(CPUID_SVC_TABLE_BUILT, a->rec, &a->built);
 	requery_state(a, p->version);
 	if (ref && same_but_topology(&a->built, &ref->built)) {

@@ -17,6 +17,7 @@
 #include "cpuid/service.h"
 #include "cpuid/table.h"
 #include "cpuid/topology_check.h"
+#include "svc.h"
 
 #define VCPU_NOTE_LEN 160
 
@@ -45,6 +46,7 @@ struct vcpu_area {
 	struct cpuid_svc_record rec[CPUID_SVC_COPY_MAX];
 	struct linux_result model;
 	struct vcpu_report rep;
+	struct svc_regs svc;	/* its CPUID service's state registers */
 };
 
 /* What every vCPU checks against, set by the BSP before the APs start. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Exception stubs for vectors 0-31. Each stub makes the frame uniform
+ * Exception stubs for vectors 0-31, and the wake-up's at the end. Each stub makes the frame uniform
  * (pushes a zero error code when the CPU pushes none), pushes its vector
  * and jumps to the common path, which saves the registers C may clobber and
  * calls idt_exception(frame) on a 16-byte aligned stack. idt_exception()
@@ -11,6 +11,8 @@
  * Frame, from the stub's last push upwards (struct idt_frame in idt.c):
  *   vector, error code, RIP, CS, RFLAGS, RSP, SS
  */
+
+#include "smp.h"
 
 /* The CPU pushes an error code for vectors 8, 10-14, 17, 21, 29 and 30. */
 
@@ -60,6 +62,20 @@ exception_common:
 	popq	%rcx
 	popq	%rax
 	addq	$16, %rsp		/* vector and error code */
+	iretq
+
+	/*
+	 * SMP_WAKE_VECTOR (smp.h): an AP's wake-up IPI or the BSP's timer.
+	 * Taking it was the point; it only ends itself at the local APIC
+	 * (EOI at LAPIC_BASE + 0xb0, an address that fits 32 bits).
+	 */
+	.align	16
+	.globl	vector_wake
+vector_wake:
+	pushq	%rax
+	movl	$LAPIC_BASE + 0xb0, %eax
+	movl	$0, (%rax)
+	popq	%rax
 	iretq
 
 	/* The stub of each vector, in vector order, for idt_init(). */

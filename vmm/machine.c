@@ -455,6 +455,7 @@ static int run_guest(struct machine *m)
 		probe_dev_init(&m->probe, c->probe, &m->mem);
 	run_loop(&m->vm, &m->uart, m->svc, c->probe ? &m->probe : NULL,
 		 &m->con, &r->verdict, &c->run, &r->run, &r->stats);
+	r->ns_setup += r->stats.ns_threads;
 	term_input_attach(c->input, NULL);
 	r->console_in_bytes = m->uart.rx_bytes;
 	r->irq_errors = m->irq_errors;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -507,6 +508,10 @@ struct ap_thread {
 
 static struct ap_thread *aps;
 static volatile sig_atomic_t ap_ended; /* index of the first AP that ended */
+static unsigned int aps_ready;	       /* threads about to enter KVM_RUN */
+
+/* How long the BSP gives its APs' threads to be ready: 1 s. */
+#define APS_READY_NS 1000000000ull
 
 static void *ap_main(void *arg)
 {
@@ -518,6 +523,7 @@ static void *ap_main(void *arg)
 	sigdelset(&set, RUN_KICK_SIGNAL);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
 	ap_run = a->l.run;
+	__atomic_add_fetch(&aps_ready, 1, __ATOMIC_RELEASE);
 	while (!aps_stop && a->r.end == RUN_END_NONE) {
 		ret = ioctl(a->l.fd, KVM_RUN, 0);
 		a->l.run->immediate_exit = 0;
@@ -539,12 +545,21 @@ static void *ap_main(void *arg)
 	return NULL;
 }
 
+/*
+ * One thread per AP, each blocked in its KVM_RUN (the in-kernel LAPIC
+ * holds an AP until its INIT and SIPI) before the BSP's first: they are
+ * part of the machine, not of the guest's time. Waits for each thread to
+ * be on its way into KVM_RUN, yielding the CPU it may share with them.
+ */
 static void aps_start(struct run_ctx *bsp)
 {
 	struct vm *vm = bsp->vm;
+	unsigned int started = 0;
+	uint64_t t0;
 
 	aps_stop = 0;
 	ap_ended = 0;
+	aps_ready = 0;
 	aps = calloc(vm->nr_aps, sizeof(*aps));
 	if (!aps)
 		return;
@@ -560,7 +575,13 @@ static void aps_start(struct run_ctx *bsp)
 		a->l.r = &a->r;
 		a->l.s = &a->s;
 		a->started = !pthread_create(&a->tid, NULL, ap_main, a);
+		started += a->started;
 	}
+	t0 = monotonic_ns();
+	while (__atomic_load_n(&aps_ready, __ATOMIC_ACQUIRE) < started &&
+	       monotonic_ns() - t0 < APS_READY_NS)
+		sched_yield();
+	sched_yield();
 }
 
 /* The AP whose exit ended the run gives the run its end. */
@@ -628,9 +649,13 @@ int run_loop(struct vm *vm, struct uart *uart, struct cpuid_service *svc,
 	memset(r, 0, sizeof(*r));
 	memset(s, 0, sizeof(*s));
 	signals_install(vm->run, p->timeout_s, &sv);
-	l.t0 = monotonic_ns();
-	if (vm->nr_aps)
+	if (vm->nr_aps) {
+		uint64_t t = monotonic_ns();
+
 		aps_start(&l);
+		s->ns_threads = monotonic_ns() - t;
+	}
+	l.t0 = monotonic_ns();
 	while (r->end == RUN_END_NONE) {
 		kvm_run_once(&l);
 		if (ap_ended && aps)

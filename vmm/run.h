@@ -86,6 +86,7 @@ struct run_stats {
 	uint64_t mmio_reads, mmio_writes;
 	uint64_t svc_queries, svc_bad_accesses; /* the CPUID service */
 	uint64_t ns_in_kvm;  /* inside KVM_RUN */
+	uint64_t ns_threads; /* the APs' threads started, before the first KVM_RUN */
 	uint64_t ns_total;   /* from the first KVM_RUN to the end */
 	uint64_t ns_verdict; /* from the first KVM_RUN to the verdict, 0 = none */
 	uint64_t ns_first_byte;
